@@ -1,0 +1,87 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+/// The libFuzzer targets are only part of the graph when `SMTPDIAG_FUZZ=1`: they have no `main` of
+/// their own (libFuzzer supplies it), so an ordinary `swift build` could not link them.
+let fuzzing = ProcessInfo.processInfo.environment["SMTPDIAG_FUZZ"] == "1"
+
+var products: [Product] = [
+    .executable(name: "smtpdiag-spec", targets: ["smtpdiag-spec"]),
+    .executable(name: "smtpdiag-dnsbench", targets: ["DNSBench"]),
+]
+
+var targets: [Target] = [
+    .target(
+        name: "SMTPDiagDNSWire",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+    ),
+    .target(
+        name: "SMTPDiagDNS",
+        dependencies: [
+            "SMTPDiagDNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]
+    ),
+    .executableTarget(
+        name: "smtpdiag-spec",
+        dependencies: [
+            "SMTPDiagDNSWire",
+            "SMTPDiagDNS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
+    .executableTarget(
+        name: "DNSBench",
+        dependencies: [
+            "SMTPDiagDNSWire",
+            "SMTPDiagDNS",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        path: "Benchmarks/DNSBench"
+    ),
+    .testTarget(
+        name: "SMTPDiagDNSWireTests",
+        dependencies: [
+            "SMTPDiagDNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+        name: "SMTPDiagDNSTests",
+        dependencies: [
+            "SMTPDiagDNS",
+            "SMTPDiagDNSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ]
+    ),
+]
+
+if fuzzing {
+    products.append(.executable(name: "DNSMessageFuzzer", targets: ["DNSMessageFuzzer"]))
+    targets.append(
+        .executableTarget(
+            name: "DNSMessageFuzzer",
+            dependencies: ["SMTPDiagDNSWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/DNSMessageFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}
+
+let package = Package(
+    name: "smtpdiag-spec",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)
