@@ -22,6 +22,7 @@ var targets: [Target] = [
             "SMTPDiagDNSWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
     .executableTarget(

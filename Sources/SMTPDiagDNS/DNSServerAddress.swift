@@ -1,0 +1,102 @@
+import NIOCore
+
+/// One DNS server: an IP literal and a port. Parses `127.0.0.12`, `127.0.0.12:53`, `::1`, `[::1]:5353`.
+public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int = 53) {
+        self.host = host
+        self.port = port
+    }
+
+    public enum ParseError: Error, Hashable, Sendable, CustomStringConvertible {
+        case invalid(String, reason: String)
+        public var description: String {
+            switch self {
+            case .invalid(let text, let reason): return "invalid server address \"\(text)\": \(reason)"
+            }
+        }
+    }
+
+    public init(parsing text: String, defaultPort: Int = 53) throws(ParseError) {
+        var host = text
+        var port = defaultPort
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw .invalid(text, reason: "missing ]") }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else {
+                    throw .invalid(text, reason: "expected [ADDRESS]:PORT")
+                }
+                port = p
+            }
+        } else if text.filter({ $0 == ":" }).count == 1 {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard let p = Int(parts[1]) else { throw .invalid(text, reason: "port is not a number") }
+            host = String(parts[0])
+            port = p
+        }
+        guard (1...65535).contains(port) else { throw .invalid(text, reason: "port \(port) is not in 1...65535") }
+        guard (try? SocketAddress(ipAddress: host, port: port)) != nil else {
+            throw .invalid(text, reason: "not an IPv4 or IPv6 address")
+        }
+        self.host = host
+        self.port = port
+    }
+
+    public var isIPv6: Bool { host.contains(":") }
+
+    public func socketAddress() throws -> SocketAddress { try SocketAddress(ipAddress: host, port: port) }
+
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    public static func < (lhs: DNSServerAddress, rhs: DNSServerAddress) -> Bool {
+        (lhs.host, lhs.port) < (rhs.host, rhs.port)
+    }
+}
+
+/// The resolvers the system is configured with (`nameserver` lines of resolv.conf, RFC-less but
+/// universal). Only used when a spec names the `system` server; tests never do.
+public enum SystemResolvers {
+    public static func parse(resolvConf text: String) -> [DNSServerAddress] {
+        var out: [DNSServerAddress] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, fields[0] == "nameserver" else { continue }
+            var host = String(fields[1])
+            if let percent = host.firstIndex(of: "%") { host = String(host[..<percent]) }
+            if let server = try? DNSServerAddress(parsing: host.contains(":") ? "[\(host)]" : host) {
+                out.append(server)
+            }
+        }
+        return out
+    }
+
+    public static func load(path: String = "/etc/resolv.conf") -> [DNSServerAddress] {
+        guard let text = try? readFile(path) else { return [] }
+        return parse(resolvConf: text)
+    }
+
+    static func readFile(_ path: String) throws -> String {
+        var bytes: [UInt8] = []
+        guard let f = fopen(path, "r") else { throw DNSServerAddress.ParseError.invalid(path, reason: "unreadable") }
+        defer { fclose(f) }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,214 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SMTPDiagDNSWire
+
+/// Matches framed answers on one TCP connection to the queries pipelined on it (RFC 7766 §6.2.1),
+/// by id and then question.
+final class TCPDemuxHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var pending: [UInt16: PendingQuery] = [:]
+    private var context: ChannelHandlerContext?
+    private var closed = false
+    private let server: DNSServerAddress
+    private let statistics: NIOLockedValueBox<DNSClientStatistics>
+    private let ids: any MessageIDGenerator
+
+    init(server: DNSServerAddress, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator) {
+        self.server = server
+        self.statistics = statistics
+        self.ids = ids
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    var isUsable: Bool { !closed && context != nil }
+
+    func send(_ query: Message, options: DNSQueryOptions, promise: EventLoopPromise<DNSResponse>) -> UInt16? {
+        guard let context, !closed else {
+            promise.fail(DNSClientError.connectionClosed(server: server))
+            return nil
+        }
+        var query = query
+        var candidate = ids.next()
+        var tries = 0
+        while pending[candidate] != nil {
+            tries += 1
+            guard tries < 1000 else {
+                promise.fail(DNSClientError.network(server: server, transport: .tcp, reason: "no free message id"))
+                return nil
+            }
+            candidate = ids.next()
+        }
+        let id = candidate
+        query.header.id = id
+        let payload: ByteBuffer
+        do {
+            payload = try query.encode()
+        } catch {
+            promise.fail(DNSClientError.invalidQuery(error))
+            return nil
+        }
+        let p = PendingQuery(
+            question: query.questions[0], server: server, transport: .tcp, promise: promise, payload: payload,
+            timeout: options.timeout, retries: 0)
+        pending[id] = p
+        var framed = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
+        DNSTCPFrameParser.frame(payload, into: &framed)
+        statistics.withLockedValue { $0.sent += 1 }
+        p.sentAt = .now()
+        context.writeAndFlush(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
+            guard let self, self.pending[id] === p else { return }
+            self.pending[id] = nil
+            p.fail(.network(server: self.server, transport: .tcp, reason: "\(error)"))
+        }
+        p.timer = context.eventLoop.assumeIsolated().scheduleTask(in: options.timeout.timeAmount) { [weak self] in
+            guard let self, self.pending[id] === p else { return }
+            self.pending[id] = nil
+            self.statistics.withLockedValue { $0.timeouts += 1 }
+            p.fail(p.timeoutError)
+        }
+        return id
+    }
+
+    func cancel(_ id: UInt16) {
+        guard let p = pending.removeValue(forKey: id) else { return }
+        p.fail(.cancelled)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard let header = Message.peekHeader(frame), let p = pending[header.id] else {
+            statistics.withLockedValue { $0.unmatched += 1 }
+            return
+        }
+        switch ResponseCheck(frame, for: p) {
+        case .accept(let message):
+            pending[header.id] = nil
+            statistics.withLockedValue { $0.received += 1 }
+            p.succeed(message, size: frame.readableBytes)
+        case .malformed(let error):
+            // On TCP nobody can inject into the stream: a broken answer to our id is the server's.
+            pending[header.id] = nil
+            statistics.withLockedValue { $0.malformed += 1 }
+            p.fail(.malformedResponse(server: server, transport: .tcp, error: error))
+        case .mismatchedQuestion:
+            statistics.withLockedValue { $0.mismatchedQuestion += 1 }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        failAll(.network(server: server, transport: .tcp, reason: "\(error)"))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(.connectionClosed(server: server))
+        context.fireChannelInactive()
+    }
+
+    private func failAll(_ error: DNSClientError) {
+        closed = true
+        let all = pending
+        pending = [:]
+        for p in all.values { p.fail(error) }
+    }
+}
+
+/// One pipelining TCP connection per server, opened on first use and replaced once closed.
+final class TCPConnectionPool: Sendable {
+    struct Connection: Sendable {
+        let channel: Channel
+        let handler: NIOLoopBound<TCPDemuxHandler>
+    }
+
+    private let group: any EventLoopGroup
+    private let statistics: NIOLockedValueBox<DNSClientStatistics>
+    private let ids: any MessageIDGenerator
+    private let connectTimeout: TimeAmount
+    private let connections = NIOLockedValueBox<[DNSServerAddress: EventLoopFuture<Connection>]>([:])
+
+    init(
+        group: any EventLoopGroup, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator,
+        connectTimeout: TimeAmount = .seconds(5)
+    ) {
+        self.group = group
+        self.statistics = statistics
+        self.ids = ids
+        self.connectTimeout = connectTimeout
+    }
+
+    func connection(to server: DNSServerAddress, fresh: Bool) -> EventLoopFuture<Connection> {
+        connections.withLockedValue { table in
+            if !fresh, let existing = table[server] { return existing }
+            let f = open(server)
+            table[server] = f
+            // A failed or closed connection leaves the table, so the next query opens a new one.
+            f.whenFailure { [connections] _ in
+                connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
+            }
+            f.whenSuccess { [connections] c in
+                c.channel.closeFuture.whenComplete { _ in
+                    connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
+                }
+            }
+            return f
+        }
+    }
+
+    private func open(_ server: DNSServerAddress) -> EventLoopFuture<Connection> {
+        let loop = group.next()
+        let address: SocketAddress
+        do {
+            address = try server.socketAddress()
+        } catch {
+            return loop.makeFailedFuture(DNSClientError.network(server: server, transport: .tcp, reason: "\(error)"))
+        }
+        let statistics = self.statistics
+        let ids = self.ids
+        return ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(
+                        TCPDemuxHandler(server: server, statistics: statistics, ids: ids))
+                }
+            }
+            .connect(to: address)
+            .flatMapError { error in
+                loop.makeFailedFuture(Self.classify(error, server: server))
+            }
+            .flatMap { channel in
+                channel.pipeline.handler(type: TCPDemuxHandler.self).map { handler in
+                    Connection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                }
+            }
+    }
+
+    static func classify(_ error: any Error, server: DNSServerAddress) -> DNSClientError {
+        if let e = error as? DNSClientError { return e }
+        let text = "\(error)"
+        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
+            return .connectionRefused(server: server, transport: .tcp)
+        }
+        if error is ChannelError, case .connectTimeout = error as? ChannelError {
+            return .timeout(server: server, transport: .tcp, attempts: 1, timeout: .seconds(5))
+        }
+        return .network(server: server, transport: .tcp, reason: text)
+    }
+
+    func close() async {
+        let all = connections.withLockedValue { table -> [EventLoopFuture<Connection>] in
+            defer { table = [:] }
+            return Array(table.values)
+        }
+        for f in all {
+            if let c = try? await f.get() { try? await c.channel.close() }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+
+extension SMTPDiagSpecCommand {
+    /// One DNS question to one server, printed as dig prints it: the DNS engine on its own.
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask one DNS server one question over UDP or TCP and print the answer.")
+
+        @Argument(help: "The name to ask about, e.g. example.test.")
+        var name: String
+
+        @Argument(help: "The record type (A, MX, SOA, TXT, TYPE65280...).")
+        var type: String = "A"
+
+        @Option(name: [.customShort("s"), .long], help: "The server: ADDRESS, ADDRESS:PORT or [IPv6]:PORT.")
+        var server: String
+
+        @Flag(help: "Use TCP instead of UDP.")
+        var tcp = false
+
+        @Flag(help: "Send a plain query without EDNS(0).")
+        var noEdns = false
+
+        @Option(help: "Seconds to wait for each attempt.")
+        var timeout: Double = 2
+
+        @Option(help: "UDP retransmissions.")
+        var retries: Int = 1
+
+        func validate() throws {
+            guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type)") }
+            do { _ = try DNSServerAddress(parsing: server) } catch { throw ValidationError("\(error)") }
+            do { _ = try DomainName(parsing: name) } catch { throw ValidationError("\(error)") }
+            guard timeout > 0, retries >= 0 else { throw ValidationError("timeout must be > 0 and retries >= 0") }
+        }
+
+        func run() async throws {
+            let client = DNSClient()
+            let server = try DNSServerAddress(parsing: server)
+            var options = DNSQueryOptions(timeout: .milliseconds(Int(timeout * 1000)), retries: retries)
+            if noEdns { options.edns = nil }
+            guard let type = RecordType(type) else { return }
+            let name = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".")
+            do {
+                let r = try await client.query(name, type, server: server, transport: tcp ? .tcp : .udp, options: options)
+                print(render(r))
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                print(";; \(error)")
+                throw ExitCode(3)
+            }
+        }
+
+        func render(_ r: DNSResponse) -> String {
+            let m = r.message
+            var lines: [String] = []
+            lines.append(
+                ";; ->>HEADER<<- opcode: \(m.header.opcode), status: \(m.rcode), id: \(m.header.id)")
+            lines.append(
+                ";; flags: \(m.header.flagNames.joined(separator: " ")); QUERY: \(m.questions.count), "
+                    + "ANSWER: \(m.answers.count), AUTHORITY: \(m.authorities.count), "
+                    + "ADDITIONAL: \(m.additionals.count + (m.edns == nil ? 0 : 1))")
+            if let e = m.edns {
+                lines.append(
+                    "; EDNS: version: \(e.version), flags:\(e.dnssecOK ? " do" : ""); udp: \(e.udpPayloadSize)")
+            }
+            lines.append(";; QUESTION SECTION:")
+            lines += m.questions.map { ";\($0)" }
+            for (title, records) in [("ANSWER", m.answers), ("AUTHORITY", m.authorities), ("ADDITIONAL", m.additionals)]
+            where !records.isEmpty {
+                lines.append(";; \(title) SECTION:")
+                lines += records.map(\.description)
+            }
+            lines.append(";; Query time: \(r.roundTrip.components.attoseconds / 1_000_000_000_000_000 + r.roundTrip.components.seconds * 1000) msec")
+            lines.append(";; SERVER: \(r.server) (\(r.transport.rawValue.uppercased()))")
+            lines.append(";; MSG SIZE  rcvd: \(r.size)")
+            return lines.joined(separator: "\n")
+        }
+    }
+}
