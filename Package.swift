@@ -49,7 +49,7 @@ var targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ],
-        resources: [.copy("Fixtures")]
+        exclude: ["Fixtures"]
     ),
     .testTarget(
         name: "SMTPDiagDNSTests",
