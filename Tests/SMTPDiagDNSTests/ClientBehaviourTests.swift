@@ -1,0 +1,176 @@
+import NIOCore
+import SMTPDiagDNSWire
+import Testing
+
+@testable import SMTPDiagDNS
+
+/// The client against in-process servers that misbehave in ways a real server will not.
+@Suite("DNS client against fake servers")
+struct ClientBehaviourTests {
+    static let fast = DNSQueryOptions(timeout: .milliseconds(300), retries: 0)
+    static let name: DomainName = "mx1.example.test."
+
+    @Test func acceptsOnlyTheMatchingAnswer() async throws {
+        let server = try await FakeUDPServer.start(
+            .replies([.wrongID, .wrongQuestion, .notAResponse, .spoofed, .correct]))
+        let client = DNSClient()
+        let r = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
+        #expect(r.message.answers.first?.rdata == .a(A(address: [127, 0, 0, 11])))
+        #expect(r.transport == .udp)
+        #expect(r.server == server.address)
+        // Wait a moment so that every reply the server sent has been read.
+        try await Task.sleep(for: .milliseconds(100))
+        let s = client.statistics
+        #expect(s.received == 1)
+        #expect(s.mismatchedQuestion == 2)  // other question, and a query instead of a response
+        #expect(s.unmatched == 2)  // wrong id, and the right answer from the wrong port
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test(arguments: [UDPBehaviour.Reply.wrongID, .wrongQuestion, .spoofed, .notAResponse])
+    func aLoneWrongAnswerIsNeverAccepted(_ kind: UDPBehaviour.Reply) async throws {
+        let server = try await FakeUDPServer.start(.replies([kind]))
+        let client = DNSClient()
+        await #expect(throws: DNSClientError.timeout(server: server.address, transport: .udp, attempts: 1, timeout: .milliseconds(300))) {
+            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
+        }
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func retransmitsThenTimesOut() async throws {
+        let server = try await FakeUDPServer.start(.silent)
+        let client = DNSClient()
+        let options = DNSQueryOptions(timeout: .milliseconds(150), retries: 2)
+        await #expect(throws: DNSClientError.timeout(server: server.address, transport: .udp, attempts: 3, timeout: .milliseconds(150))) {
+            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: options)
+        }
+        #expect(server.received.withLockedValue { $0 } == 3)
+        #expect(client.statistics.retransmissions == 2)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func truncationIsReportedNotEmpty() async throws {
+        let server = try await FakeUDPServer.start(.replies([.truncated]))
+        let client = DNSClient()
+        let r = try await client.query(Self.name, .txt, server: server.address, transport: .udp, options: Self.fast)
+        #expect(r.isTruncated)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func malformedAnswerIsReportedWithItsOffset() async throws {
+        let server = try await FakeUDPServer.start(.replies([.garbageWithOurID]))
+        let client = DNSClient()
+        do {
+            _ = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
+            Issue.record("accepted a malformed answer")
+        } catch {
+            guard case .malformedResponse(_, .udp, let wire) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(wire.offset != nil)
+        }
+        #expect(client.statistics.malformed == 1)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func idsAreUniqueAmongQueriesInFlight() async throws {
+        // An id generator that keeps returning the same few ids: the client must still never have two
+        // queries with one id in flight to one server, so every answer goes to its own query.
+        struct FewIDs: MessageIDGenerator {
+            func next() -> UInt16 { UInt16.random(in: 0..<64) }
+        }
+        let server = try await FakeUDPServer.start(.replies([.correct]))
+        let client = DNSClient(ids: FewIDs())
+        let names = (0..<60).map { try! DomainName(parsing: "h\($0).example.test.") }
+        let results = try await withThrowingTaskGroup(of: (DomainName, DomainName).self) { group in
+            for n in names {
+                group.addTask {
+                    let r = try await client.query(n, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(2)))
+                    return (n, r.message.questions[0].name)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 60)
+        #expect(results.allSatisfy { $0.0 == $0.1 })
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func tcpPipelinesAndReadsPartialFrames() async throws {
+        let server = try await FakeTCPServer.start(batch: 5)
+        let client = DNSClient()
+        let names = (0..<5).map { try! DomainName(parsing: "p\($0).example.test.") }
+        let answered = try await withThrowingTaskGroup(of: DomainName.self) { group in
+            for n in names {
+                group.addTask {
+                    try await client.query(n, .a, server: server.address, transport: .tcp).message.questions[0].name
+                }
+            }
+            return try await group.reduce(into: Set<DomainName>()) { $0.insert($1) }
+        }
+        // All five were on one connection: the server only answers once it holds all five.
+        #expect(answered == Set(names))
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func tcpRefusedIsRefused() async throws {
+        let client = DNSClient()
+        // Bind and close to find a port nobody listens on.
+        let probe = try await FakeTCPServer.start(batch: 1)
+        let address = probe.address
+        await probe.stop()
+        await #expect(throws: DNSClientError.connectionRefused(server: address, transport: .tcp)) {
+            try await client.query(Self.name, .a, server: address, transport: .tcp, options: Self.fast)
+        }
+        await client.shutdown()
+    }
+
+    @Test func cancellationEndsTheQuery() async throws {
+        let server = try await FakeUDPServer.start(.silent)
+        let client = DNSClient()
+        let task = Task {
+            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: DNSClientError.cancelled) { try result.get() }
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func serverAddresses() throws {
+        #expect(try DNSServerAddress(parsing: "127.0.0.12") == DNSServerAddress(host: "127.0.0.12", port: 53))
+        #expect(try DNSServerAddress(parsing: "127.0.0.12:5300").port == 5300)
+        #expect(try DNSServerAddress(parsing: "[::1]:5353") == DNSServerAddress(host: "::1", port: 5353))
+        #expect(try DNSServerAddress(parsing: "::1") == DNSServerAddress(host: "::1", port: 53))
+        #expect(try DNSServerAddress(parsing: "[::1]:5353").description == "[::1]:5353")
+        for bad in ["ns1.example.test", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "[::1]x", "1.2.3.4:x", ""] {
+            #expect(throws: DNSServerAddress.ParseError.self) { try DNSServerAddress(parsing: bad) }
+        }
+    }
+
+    @Test func resolvConf() {
+        let text = """
+            # comment
+            search example.test
+            nameserver 10.255.255.53
+            nameserver fe80::1%eth0
+            nameserver ::1
+            options ndots:2
+            nameserver not-an-address
+            """
+        #expect(
+            SystemResolvers.parse(resolvConf: text) == [
+                DNSServerAddress(host: "10.255.255.53"), DNSServerAddress(host: "fe80::1"), DNSServerAddress(host: "::1"),
+            ])
+    }
+}
