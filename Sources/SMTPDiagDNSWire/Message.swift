@@ -86,7 +86,8 @@ public struct Message: Hashable, Sendable {
         // before reserving anything for them.
         let minimum = qd * 5 + (an + ns + ar) * 11
         guard minimum <= reader.remaining else {
-            throw .truncated(field: "sections counted in the header", offset: reader.offset, needed: minimum - reader.remaining)
+            throw .truncated(
+                field: "sections counted in the header", offset: reader.offset, needed: minimum - reader.remaining)
         }
         var message = Message(header: Header(id: id, flags: flags))
         message.questions.reserveCapacity(qd)
@@ -101,7 +102,8 @@ public struct Message: Hashable, Sendable {
             let start = reader.offset
             let rr = try ResourceRecord.decode(from: &reader, section: "answer[\(i)]")
             if rr.type == .opt {
-                throw .invalidField(field: "answer[\(i)].type", offset: start, reason: "OPT outside the additional section")
+                throw .invalidField(
+                    field: "answer[\(i)].type", offset: start, reason: "OPT outside the additional section")
             }
             message.answers.append(rr)
         }
@@ -110,7 +112,8 @@ public struct Message: Hashable, Sendable {
             let start = reader.offset
             let rr = try ResourceRecord.decode(from: &reader, section: "authority[\(i)]")
             if rr.type == .opt {
-                throw .invalidField(field: "authority[\(i)].type", offset: start, reason: "OPT outside the additional section")
+                throw .invalidField(
+                    field: "authority[\(i)].type", offset: start, reason: "OPT outside the additional section")
             }
             message.authorities.append(rr)
         }

@@ -44,7 +44,8 @@ extension SMTPDiagSpecCommand {
             guard let type = RecordType(type) else { return }
             let name = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".")
             do {
-                let r = try await client.query(name, type, server: server, transport: tcp ? .tcp : .udp, options: options)
+                let r = try await client.query(
+                    name, type, server: server, transport: tcp ? .tcp : .udp, options: options)
                 print(render(r))
                 await client.shutdown()
             } catch {
@@ -69,12 +70,16 @@ extension SMTPDiagSpecCommand {
             }
             lines.append(";; QUESTION SECTION:")
             lines += m.questions.map { ";\($0)" }
-            for (title, records) in [("ANSWER", m.answers), ("AUTHORITY", m.authorities), ("ADDITIONAL", m.additionals)]
+            for (title, records) in [
+                ("ANSWER", m.answers), ("AUTHORITY", m.authorities), ("ADDITIONAL", m.additionals),
+            ]
             where !records.isEmpty {
                 lines.append(";; \(title) SECTION:")
                 lines += records.map(\.description)
             }
-            lines.append(";; Query time: \(r.roundTrip.components.attoseconds / 1_000_000_000_000_000 + r.roundTrip.components.seconds * 1000) msec")
+            lines.append(
+                ";; Query time: \(r.roundTrip.components.attoseconds / 1_000_000_000_000_000 + r.roundTrip.components.seconds * 1000) msec"
+            )
             lines.append(";; SERVER: \(r.server) (\(r.transport.rawValue.uppercased()))")
             lines.append(";; MSG SIZE  rcvd: \(r.size)")
             return lines.joined(separator: "\n")

@@ -32,7 +32,10 @@ struct ClientBehaviourTests {
     func aLoneWrongAnswerIsNeverAccepted(_ kind: UDPBehaviour.Reply) async throws {
         let server = try await FakeUDPServer.start(.replies([kind]))
         let client = DNSClient()
-        await #expect(throws: DNSClientError.timeout(server: server.address, transport: .udp, attempts: 1, timeout: .milliseconds(300))) {
+        await #expect(
+            throws: DNSClientError.timeout(
+                server: server.address, transport: .udp, attempts: 1, timeout: .milliseconds(300))
+        ) {
             try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
         }
         await client.shutdown()
@@ -43,7 +46,10 @@ struct ClientBehaviourTests {
         let server = try await FakeUDPServer.start(.silent)
         let client = DNSClient()
         let options = DNSQueryOptions(timeout: .milliseconds(150), retries: 2)
-        await #expect(throws: DNSClientError.timeout(server: server.address, transport: .udp, attempts: 3, timeout: .milliseconds(150))) {
+        await #expect(
+            throws: DNSClientError.timeout(
+                server: server.address, transport: .udp, attempts: 3, timeout: .milliseconds(150))
+        ) {
             try await client.query(Self.name, .a, server: server.address, transport: .udp, options: options)
         }
         #expect(server.received.withLockedValue { $0 } == 3)
@@ -91,7 +97,8 @@ struct ClientBehaviourTests {
         let results = try await withThrowingTaskGroup(of: (DomainName, DomainName).self) { group in
             for n in names {
                 group.addTask {
-                    let r = try await client.query(n, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(2)))
+                    let r = try await client.query(
+                        n, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(2)))
                     return (n, r.message.questions[0].name)
                 }
             }
@@ -137,7 +144,8 @@ struct ClientBehaviourTests {
         let server = try await FakeUDPServer.start(.silent)
         let client = DNSClient()
         let task = Task {
-            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
+            try await client.query(
+                Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
         }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
@@ -170,7 +178,8 @@ struct ClientBehaviourTests {
             """
         #expect(
             SystemResolvers.parse(resolvConf: text) == [
-                DNSServerAddress(host: "10.255.255.53"), DNSServerAddress(host: "fe80::1"), DNSServerAddress(host: "::1"),
+                DNSServerAddress(host: "10.255.255.53"), DNSServerAddress(host: "fe80::1"),
+                DNSServerAddress(host: "::1"),
             ])
     }
 }

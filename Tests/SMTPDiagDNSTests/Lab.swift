@@ -49,7 +49,8 @@ enum Lab {
             let f = line.split(maxSplits: 4, whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             let type = try #require(RecordType(f[3]))
             return ResourceRecord(
-                name: try DomainName(parsing: f[0]), recordClass: try #require(RecordClass(f[2])), ttl: try #require(UInt32(f[1])),
+                name: try DomainName(parsing: f[0]), recordClass: try #require(RecordClass(f[2])),
+                ttl: try #require(UInt32(f[1])),
                 rdata: try RData(type: type, presentation: f.count == 5 ? f[4] : ""))
         }
     }

@@ -31,7 +31,8 @@ struct LabIntegrationTests {
         let client = DNSClient()
         for (name, type) in Self.questions {
             let t = try #require(RecordType(type))
-            let r = try await client.query(try DomainName(parsing: name + "."), t, server: c.server, transport: c.transport)
+            let r = try await client.query(
+                try DomainName(parsing: name + "."), t, server: c.server, transport: c.transport)
             let ours = r.message.answers + r.message.authorities + r.message.additionals
             let digs = try Lab.dig(name + ".", type, server: c.server, transport: c.transport)
             #expect(ours == digs, "\(name) \(type) from \(c.server) over \(c.transport)")
@@ -51,7 +52,9 @@ struct LabIntegrationTests {
         let client = DNSClient()
         func serial(_ zone: DomainName, _ server: DNSServerAddress, _ t: DNSTransport) async throws -> UInt32 {
             let r = try await client.query(zone, .soa, server: server, transport: t)
-            guard case .soa(let soa) = r.message.answers.first?.rdata else { throw DNSWireError.presentation(field: "SOA", text: "", reason: "none") }
+            guard case .soa(let soa) = r.message.answers.first?.rdata else {
+                throw DNSWireError.presentation(field: "SOA", text: "", reason: "none")
+            }
             return soa.serial
         }
         for t in DNSTransport.allCases {
@@ -100,7 +103,8 @@ struct LabIntegrationTests {
             for i in 0..<count {
                 group.addTask {
                     let server = i % 2 == 0 ? Lab.nsd : Lab.knot
-                    let r = try await client.query(names[i % names.count], .a, server: server, transport: .udp, options: options)
+                    let r = try await client.query(
+                        names[i % names.count], .a, server: server, transport: .udp, options: options)
                     return r.rcode == .noError && r.message.questions[0].name == names[i % names.count]
                 }
             }
@@ -117,7 +121,8 @@ struct LabIntegrationTests {
         let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<500 {
                 group.addTask {
-                    let r = try await client.query("mx1.example.test.", .aaaa, server: i % 2 == 0 ? Lab.nsd : Lab.knot, transport: .tcp)
+                    let r = try await client.query(
+                        "mx1.example.test.", .aaaa, server: i % 2 == 0 ? Lab.nsd : Lab.knot, transport: .tcp)
                     return r.message.answers.count == 1
                 }
             }

@@ -177,7 +177,9 @@ struct DomainNamePresentationTests {
 
     @Test func limits() {
         #expect(throws: DNSWireError.self) { try DomainName(parsing: String(repeating: "a", count: 64) + ".") }
-        #expect(throws: DNSWireError.self) { try DomainName(parsing: Array(repeating: "abcdefghi", count: 26).joined(separator: ".") + ".") }
+        #expect(throws: DNSWireError.self) {
+            try DomainName(parsing: Array(repeating: "abcdefghi", count: 26).joined(separator: ".") + ".")
+        }
         #expect(throws: DNSWireError.self) { try DomainName(parsing: "a..b.") }
         #expect(throws: DNSWireError.self) { try DomainName(parsing: "a\\25") }
         #expect(throws: DNSWireError.self) { try DomainName(parsing: "a\\300.") }

@@ -61,7 +61,10 @@ struct GoldenPacketTests {
         } else {
             #expect(message.header.authoritative)
         }
-        #expect(message.questions == [Question(name: try DomainName(parsing: entry.name), type: try #require(RecordType(entry.type)))])
+        #expect(
+            message.questions == [
+                Question(name: try DomainName(parsing: entry.name), type: try #require(RecordType(entry.type)))
+            ])
         #expect((message.edns != nil) == entry.edns)
 
         // Every record is what dig says, in the same order.
@@ -83,8 +86,10 @@ struct GoldenPacketTests {
 
     @Test func bigTXTIsTruncatedOverUDPAndWholeOverTCP() throws {
         for server in ["nsd", "knot"] {
-            let udp = try #require(Fixtures.manifest.first { $0.server == server && $0.file.contains("bigtxt") && $0.transport == "udp" })
-            let tcp = try #require(Fixtures.manifest.first { $0.server == server && $0.file.contains("bigtxt") && $0.transport == "tcp" })
+            let udp = try #require(
+                Fixtures.manifest.first { $0.server == server && $0.file.contains("bigtxt") && $0.transport == "udp" })
+            let tcp = try #require(
+                Fixtures.manifest.first { $0.server == server && $0.file.contains("bigtxt") && $0.transport == "tcp" })
             let u = try Message.decode(bytes: try Fixtures.bytes(udp))
             let t = try Message.decode(bytes: try Fixtures.bytes(tcp))
             #expect(u.header.truncated)

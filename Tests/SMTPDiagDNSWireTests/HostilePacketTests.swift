@@ -7,7 +7,9 @@ import Testing
 @Suite("Hostile packets")
 struct HostilePacketTests {
     /// A header with the given counts.
-    static func header(id: UInt16 = 0x1234, flags: UInt16 = 0x8400, qd: UInt16 = 0, an: UInt16 = 0, ns: UInt16 = 0, ar: UInt16 = 0)
+    static func header(
+        id: UInt16 = 0x1234, flags: UInt16 = 0x8400, qd: UInt16 = 0, an: UInt16 = 0, ns: UInt16 = 0, ar: UInt16 = 0
+    )
         -> [UInt8]
     {
         [id, flags, qd, an, ns, ar].flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
@@ -123,7 +125,8 @@ struct HostilePacketTests {
                     switch Int.random(in: 0..<3, using: &rng) {
                     case 0: b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
                     case 1: b = Array(b.prefix(Int.random(in: 0...b.count, using: &rng)))
-                    default: b.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...b.count, using: &rng))
+                    default:
+                        b.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...b.count, using: &rng))
                     }
                     if b.isEmpty { break }
                 }

@@ -54,8 +54,10 @@ struct MessageTests {
         var m = Message(header: Header(id: 9, isResponse: true, authoritative: true))
         m.questions = [Question(name: "example.test.", type: .mx)]
         m.answers = [
-            ResourceRecord(name: "example.test.", ttl: 3600, rdata: .mx(MX(preference: 10, exchange: "mx1.example.test."))),
-            ResourceRecord(name: "example.test.", ttl: 3600, rdata: .mx(MX(preference: 20, exchange: "mx2.example.test."))),
+            ResourceRecord(
+                name: "example.test.", ttl: 3600, rdata: .mx(MX(preference: 10, exchange: "mx1.example.test."))),
+            ResourceRecord(
+                name: "example.test.", ttl: 3600, rdata: .mx(MX(preference: 20, exchange: "mx2.example.test."))),
         ]
         m.additionals = [ResourceRecord(name: "mx1.example.test.", ttl: 60, rdata: .a(A(address: [127, 0, 0, 11])))]
         m.edns = EDNS()

@@ -47,7 +47,9 @@ struct RDataPresentationTests {
     @Test func relativeNamesInRDataUseTheOrigin() throws {
         let origin = try DomainName(parsing: "example.test.")
         #expect(try RData(type: .mx, presentation: "10 mx1", origin: origin).description == "10 mx1.example.test.")
-        #expect(try RData(type: .mx, presentation: "20   MX2.Example.Test.", origin: origin).description == "20 MX2.Example.Test.")
+        #expect(
+            try RData(type: .mx, presentation: "20   MX2.Example.Test.", origin: origin).description
+                == "20 MX2.Example.Test.")
         guard case .mx(let null) = try RData(type: .mx, presentation: "0 .", origin: origin) else {
             Issue.record("not an MX")
             return
@@ -61,7 +63,8 @@ struct RDataPresentationTests {
         #expect(try RData(type: .tlsa, presentation: "3 1 1 0c72ac70 b745ac19").description == "3 1 1 0C72AC70B745AC19")
         #expect(try RData(type: .txt, presentation: "unquoted words").description == "\"unquoted\" \"words\"")
         #expect(
-            try RData(type: .aaaa, presentation: "::ffff:192.0.2.1") == RData(type: .aaaa, presentation: "::ffff:c000:201"))
+            try RData(type: .aaaa, presentation: "::ffff:192.0.2.1")
+                == RData(type: .aaaa, presentation: "::ffff:c000:201"))
     }
 
     @Test(arguments: [
