@@ -6,6 +6,12 @@ import SMTPDiagDNSWire
 /// Sends one query to one server over the transport the caller picks, and returns the matching
 /// answer or an error with its context. Thread-safe; thousands of queries may be in flight at once.
 public final class DNSClient: Sendable {
+    enum Registration<Key: Sendable>: Sendable {
+        case waiting
+        case registered(Key)
+        case cancelled
+    }
+
     private let group: any EventLoopGroup
     private let statisticsBox = NIOLockedValueBox(DNSClientStatistics())
     private let udp: UDPSocketPool
@@ -72,18 +78,11 @@ public final class DNSClient: Sendable {
         } catch {
             throw .network(server: server, transport: .udp, reason: "cannot open a UDP socket: \(error)")
         }
-        let loop = socket.channel.eventLoop
-        let promise = loop.makePromise(of: DNSResponse.self)
-        let key = NIOLockedValueBox<UDPDemuxHandler.Key?>(nil)
         let handler = socket.handler
-        return try await Self.await(promise.futureResult) {
-            loop.execute {
-                key.withLockedValue {
-                    $0 = handler.value.send(message, to: server, address: address, options: options, promise: promise)
-                }
-            }
-        } onCancel: {
-            loop.execute { if let k = key.withLockedValue({ $0 }) { handler.value.cancel(k) } }
+        return try await Self.run(on: socket.channel.eventLoop) { promise in
+            handler.value.send(message, to: server, address: address, options: options, promise: promise)
+        } cancel: { key in
+            handler.value.cancel(key)
         }
     }
 
@@ -96,31 +95,51 @@ public final class DNSClient: Sendable {
         } catch {
             throw TCPConnectionPool.classify(error, server: server)
         }
-        let loop = connection.channel.eventLoop
-        let promise = loop.makePromise(of: DNSResponse.self)
-        let id = NIOLockedValueBox<UInt16?>(nil)
         let handler = connection.handler
-        return try await Self.await(promise.futureResult) {
-            loop.execute { id.withLockedValue { $0 = handler.value.send(message, options: options, promise: promise) } }
-        } onCancel: {
-            loop.execute { if let i = id.withLockedValue({ $0 }) { handler.value.cancel(i) } }
+        return try await Self.run(on: connection.channel.eventLoop) { promise in
+            handler.value.send(message, options: options, promise: promise)
+        } cancel: { id in
+            handler.value.cancel(id)
         }
     }
 
-    private static func await(
-        _ future: EventLoopFuture<DNSResponse>, start: () -> Void, onCancel: @escaping @Sendable () -> Void
+    /// Registers a query on its event loop and waits for it, so that a cancellation arriving at any
+    /// moment (before, during or after registration) ends it with `.cancelled`.
+    private static func run<Key: Sendable>(
+        on loop: any EventLoop, register: @escaping @Sendable (EventLoopPromise<DNSResponse>) -> Key?,
+        cancel: @escaping @Sendable (Key) -> Void
     ) async throws(DNSClientError) -> DNSResponse {
+        let promise = loop.makePromise(of: DNSResponse.self)
+        let state = NIOLockedValueBox(Registration<Key>.waiting)
         do {
             return try await withTaskCancellationHandler {
-                start()
-                return try await future.get()
+                loop.execute {
+                    if case .cancelled = state.withLockedValue({ $0 }) {
+                        promise.fail(DNSClientError.cancelled)
+                        return
+                    }
+                    let key = register(promise)
+                    let cancelledMeanwhile = state.withLockedValue { s -> Bool in
+                        if case .cancelled = s { return true }
+                        s = key.map { .registered($0) } ?? .waiting
+                        return false
+                    }
+                    if cancelledMeanwhile, let key { cancel(key) }
+                }
+                return try await promise.futureResult.get()
             } onCancel: {
-                onCancel()
+                let previous = state.withLockedValue { s -> Registration<Key> in
+                    defer { s = .cancelled }
+                    return s
+                }
+                if case .registered(let key) = previous {
+                    loop.execute { cancel(key) }
+                }
             }
         } catch let error as DNSClientError {
             throw error
         } catch {
-            throw .network(server: DNSServerAddress(host: "?"), transport: .udp, reason: "\(error)")
+            throw .cancelled
         }
     }
 

@@ -7,14 +7,17 @@ import Testing
 /// The client against in-process servers that misbehave in ways a real server will not.
 @Suite("DNS client against fake servers")
 struct ClientBehaviourTests {
+    /// For queries expected to time out.
     static let fast = DNSQueryOptions(timeout: .milliseconds(300), retries: 0)
+    /// For queries expected to be answered: generous, since tests run in parallel on a busy machine.
+    static let patient = DNSQueryOptions(timeout: .seconds(5), retries: 0)
     static let name: DomainName = "mx1.example.test."
 
     @Test func acceptsOnlyTheMatchingAnswer() async throws {
         let server = try await FakeUDPServer.start(
             .replies([.wrongID, .wrongQuestion, .notAResponse, .spoofed, .correct]))
         let client = DNSClient()
-        let r = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
+        let r = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.patient)
         #expect(r.message.answers.first?.rdata == .a(A(address: [127, 0, 0, 11])))
         #expect(r.transport == .udp)
         #expect(r.server == server.address)
@@ -61,7 +64,7 @@ struct ClientBehaviourTests {
     @Test func truncationIsReportedNotEmpty() async throws {
         let server = try await FakeUDPServer.start(.replies([.truncated]))
         let client = DNSClient()
-        let r = try await client.query(Self.name, .txt, server: server.address, transport: .udp, options: Self.fast)
+        let r = try await client.query(Self.name, .txt, server: server.address, transport: .udp, options: Self.patient)
         #expect(r.isTruncated)
         await client.shutdown()
         await server.stop()
@@ -71,7 +74,7 @@ struct ClientBehaviourTests {
         let server = try await FakeUDPServer.start(.replies([.garbageWithOurID]))
         let client = DNSClient()
         do {
-            _ = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: Self.fast)
+            _ = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(2), retries: 0))
             Issue.record("accepted a malformed answer")
         } catch {
             guard case .malformedResponse(_, .udp, let wire) = error else {
@@ -140,17 +143,24 @@ struct ClientBehaviourTests {
         await client.shutdown()
     }
 
-    @Test func cancellationEndsTheQuery() async throws {
+    @Test func cancellationEndsTheQueryWhenever() async throws {
         let server = try await FakeUDPServer.start(.silent)
         let client = DNSClient()
         let task = Task {
             try await client.query(
                 Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
         }
-        try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         let result = await task.result
         #expect(throws: DNSClientError.cancelled) { try result.get() }
+        // Cancelled after it was sent, too.
+        let later = Task {
+            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
+        }
+        while server.received.withLockedValue({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        later.cancel()
+        let laterResult = await later.result
+        #expect(throws: DNSClientError.cancelled) { try laterResult.get() }
         await client.shutdown()
         await server.stop()
     }
