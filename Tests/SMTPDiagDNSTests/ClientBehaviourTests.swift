@@ -74,7 +74,9 @@ struct ClientBehaviourTests {
         let server = try await FakeUDPServer.start(.replies([.garbageWithOurID]))
         let client = DNSClient()
         do {
-            _ = try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(2), retries: 0))
+            _ = try await client.query(
+                Self.name, .a, server: server.address, transport: .udp,
+                options: DNSQueryOptions(timeout: .seconds(2), retries: 0))
             Issue.record("accepted a malformed answer")
         } catch {
             guard case .malformedResponse(_, .udp, let wire) = error else {
@@ -155,7 +157,8 @@ struct ClientBehaviourTests {
         #expect(throws: DNSClientError.cancelled) { try result.get() }
         // Cancelled after it was sent, too.
         let later = Task {
-            try await client.query(Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
+            try await client.query(
+                Self.name, .a, server: server.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
         }
         while server.received.withLockedValue({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(10)) }
         later.cancel()
