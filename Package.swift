@@ -17,6 +17,14 @@ var targets: [Target] = [
         dependencies: [.product(name: "NIOCore", package: "swift-nio")]
     ),
     .target(
+        name: "SMTPDiagSpec",
+        dependencies: ["SMTPDiagDNSWire", .product(name: "Yams", package: "Yams")]
+    ),
+    .target(
+        name: "SMTPDiagPlan",
+        dependencies: ["SMTPDiagSpec", "SMTPDiagDNSWire"]
+    ),
+    .target(
         name: "SMTPDiagDNS",
         dependencies: [
             "SMTPDiagDNSWire",
@@ -30,6 +38,8 @@ var targets: [Target] = [
         dependencies: [
             "SMTPDiagDNSWire",
             "SMTPDiagDNS",
+            "SMTPDiagSpec",
+            "SMTPDiagPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -49,6 +59,11 @@ var targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ],
+        exclude: ["Fixtures"]
+    ),
+    .testTarget(
+        name: "SMTPDiagSpecTests",
+        dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagDNSWire"],
         exclude: ["Fixtures"]
     ),
     .testTarget(
@@ -82,6 +97,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

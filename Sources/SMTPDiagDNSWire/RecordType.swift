@@ -45,6 +45,9 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, CustomStringConv
         61: "OPENPGPKEY", 64: "SVCB", 65: "HTTPS", 99: "SPF", 251: "IXFR", 252: "AXFR", 255: "ANY",
         256: "URI", 257: "CAA",
     ]
+    /// Every mnemonic this package knows.
+    public static var knownNames: [String] { names.values.sorted() }
+
     static let byName: [String: UInt16] = Dictionary(uniqueKeysWithValues: names.map { ($1, $0) })
 
     public var description: String { Self.names[rawValue] ?? "TYPE\(rawValue)" }

@@ -1,0 +1,170 @@
+import SMTPDiagDNSWire
+import SMTPDiagSpec
+
+/// A check's stable identity: domain, expectation, server and transport, e.g.
+/// `example.test/soa.serial@internal[127.0.0.10]/tcp`. Reports, JUnit names and `--only` use it.
+public struct CheckID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable,
+    ExpressibleByStringLiteral
+{
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+    public static func < (a: CheckID, b: CheckID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Which DNS server a check asks.
+public enum ServerTarget: Hashable, Sendable, CustomStringConvertible {
+    /// A server of `dns_servers`.
+    case named(name: String, host: String, port: Int)
+    /// Each resolver of /etc/resolv.conf, found when the run starts.
+    case system
+    /// Each address of each NS of the zone, found through `via` when the run starts.
+    case authoritative(zone: DomainName, via: ServerTargetBase)
+
+    public var description: String {
+        switch self {
+        case .named(let name, let host, let port): return ServerTarget.label(name, host, port)
+        case .system: return "system"
+        case .authoritative: return "authoritative"
+        }
+    }
+
+    /// `name[127.0.0.10]`, `name[127.0.0.12]:5300`, `name[::1]:5353`: the port only when it is not 53,
+    /// in the same form as SMTP hosts (`mx1.example.test[127.0.0.11]:25`).
+    public static func label(_ name: String, _ host: String, _ port: Int) -> String {
+        port == 53 ? "\(name)[\(host)]" : "\(name)[\(host)]:\(port)"
+    }
+}
+
+/// A server that can be asked directly (what `authoritative` discovery goes through).
+public enum ServerTargetBase: Hashable, Sendable {
+    case named(name: String, host: String, port: Int)
+    case system
+}
+
+/// The SMTP settings a session runs with, after defaults.
+public struct SMTPSessionSettings: Hashable, Sendable {
+    public var port: Int
+    public var helo: String
+    public var mailFrom: String
+    public var connectTimeout: Duration
+    public var bannerTimeout: Duration
+    public var commandTimeout: Duration
+    public var starttls: StartTLSMode
+    public var tlsVerify: Bool
+    public var tlsCAFile: String?
+}
+
+/// Where an SMTP session connects.
+public enum SMTPTarget: Hashable, Sendable, CustomStringConvertible {
+    /// Every address of every MX exchange of `domain`, found when the run starts.
+    case mx(domain: DomainName)
+    case host(SMTPHostSpec)
+
+    public var description: String {
+        switch self {
+        case .mx: return "mx"
+        case .host(let h): return h.description
+        }
+    }
+}
+
+/// One step of an SMTP session with its expectation.
+public enum SMTPStep: Hashable, Sendable, CustomStringConvertible {
+    case banner
+    case ehlo
+    case extensions
+    case starttls
+    case mailFrom
+    case rcpt(written: String, address: String)
+    case quit
+
+    public var description: String {
+        switch self {
+        case .banner: return "banner"
+        case .ehlo: return "ehlo"
+        case .extensions: return "extensions"
+        case .starttls: return "starttls"
+        case .mailFrom: return "mail_from"
+        case .rcpt(let w, _): return "rcpt[\(w)]"
+        case .quit: return "quit"
+        }
+    }
+}
+
+/// What the SMTP steps of one session expect.
+public struct SMTPSessionPlan: Hashable, Sendable {
+    public var target: SMTPTarget
+    public var settings: SMTPSessionSettings
+    public var banner: ReplyExpectation?
+    public var ehlo: ReplyExpectation?
+    public var extensions: [String]
+    public var starttls: ReplyExpectation?
+    public var mailFrom: ReplyExpectation?
+    public var rcpt: [RecipientExpectation]
+    public var quit: ReplyExpectation?
+    /// How to find the MX addresses for `.mx` targets (and A/AAAA for named hosts).
+    public var resolver: ServerTarget
+    public var resolverTransport: SpecTransport
+}
+
+/// What a check does. Every case is data: the runner probes, the matchers judge.
+public enum CheckKind: Hashable, Sendable {
+    /// The NS set of `zone` and the addresses of each NS, through `via` (prerequisite of
+    /// `authoritative` servers and `soa.consistent`).
+    case discovery(zone: DomainName, via: ServerTargetBase)
+    /// One record set at one server over one transport.
+    case records(
+        name: DomainName, type: RecordType, expectation: RecordSetExpectation, server: ServerTarget,
+        transport: SpecTransport)
+    /// A field of the zone's SOA.
+    case soaField(zone: DomainName, field: SOAField, server: ServerTarget, transport: SpecTransport)
+    /// The SOA serial from every listed server and every authoritative NS address, over each transport.
+    case soaConsistency(zone: DomainName, servers: [ServerTarget], transports: [SpecTransport], maxDrift: UInt32)
+    /// Every MX exchange of `zone` has an A or AAAA record.
+    case mxResolves(zone: DomainName, server: ServerTarget, transport: SpecTransport)
+    /// The SMTP hosts of a session can be found (MX and addresses); prerequisite of the sessions.
+    case smtpHosts(domain: DomainName, target: SMTPTarget, server: ServerTarget, transport: SpecTransport)
+    /// One step of the SMTP session(s) to a host selection.
+    case smtp(session: SMTPSessionPlan, step: SMTPStep)
+}
+
+public enum SOAField: Hashable, Sendable, CustomStringConvertible {
+    case present
+    case mname(DomainName)
+    case rname(DomainName)
+    case serial(NumberExpectation)
+
+    public var description: String {
+        switch self {
+        case .present: return "soa"
+        case .mname: return "soa.mname"
+        case .rname: return "soa.rname"
+        case .serial: return "soa.serial"
+        }
+    }
+}
+
+/// One check of the plan.
+public struct Check: Hashable, Sendable, Identifiable {
+    public var id: CheckID
+    public var kind: CheckKind
+    /// Where in which spec file the expectation was written.
+    public var location: SourceLocation
+    public var domain: DomainName
+    public var tags: [String]
+    /// Checks that must pass first; when one does not, this check is skipped.
+    public var dependencies: [CheckID]
+    /// The run-time settings for DNS queries.
+    public var timeout: Duration
+    public var retries: Int
+}
+
+/// The compiled checks of a set of spec files, in a stable order.
+public struct CheckPlan: Sendable {
+    public var checks: [Check]
+    public init(checks: [Check]) { self.checks = checks }
+
+    public subscript(id: CheckID) -> Check? { checks.first { $0.id == id } }
+}

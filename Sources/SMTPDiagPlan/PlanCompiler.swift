@@ -1,0 +1,382 @@
+import SMTPDiagDNSWire
+import SMTPDiagSpec
+
+/// Turns loaded spec files into a `CheckPlan`: pure, no I/O. Merges defaults, resolves server
+/// names, expands every DNS expectation per server and transport, and compiles `routes` to the
+/// SMTPDiag sequence. Everything that can be known without the network is checked here.
+public struct PlanCompiler: Sendable {
+    /// What applies when neither `defaults` nor the domain says.
+    public static let builtinDNS: DNSSettings = {
+        var d = DNSSettings()
+        d.servers = [Located("system", SourceLocation(file: "<builtin>", line: 0, column: 0))]
+        d.transports = [.udp, .tcp]
+        d.timeout = .seconds(2)
+        d.retries = 1
+        return d
+    }()
+
+    public static let builtinSMTP: SMTPSettings = {
+        var s = SMTPSettings()
+        s.port = 25
+        s.mailFrom = ""
+        s.connectTimeout = .seconds(10)
+        s.bannerTimeout = .seconds(30)
+        s.commandTimeout = .seconds(30)
+        s.starttls = .optional
+        s.tlsVerify = true
+        return s
+    }()
+
+    public init() {}
+
+    public struct Result: Sendable {
+        public var plan: CheckPlan
+        public var diagnostics: [SpecDiagnostic]
+    }
+
+    public func compile(_ files: [SpecFile]) -> Result {
+        var state = State()
+        for file in files { state.compile(file) }
+        return Result(plan: CheckPlan(checks: state.checks), diagnostics: state.diagnostics.sorted())
+    }
+
+    struct State {
+        var checks: [Check] = []
+        var diagnostics: [SpecDiagnostic] = []
+        var ids: [CheckID: SourceLocation] = [:]
+        var domains: [DomainName: SourceLocation] = [:]
+
+        mutating func add(_ check: Check) {
+            if let previous = ids[check.id] {
+                // The same check twice means the same expectation written twice; say where both are.
+                if previous != check.location {
+                    diagnostics.append(
+                        SpecDiagnostic(
+                            check.location, path: check.id.rawValue,
+                            "this check is also defined at \(previous)"))
+                }
+                return
+            }
+            ids[check.id] = check.location
+            checks.append(check)
+        }
+
+        // MARK: - Servers
+
+        struct Servers {
+            var targets: [ServerTarget]
+            var discoveryVia: ServerTargetBase
+        }
+
+        mutating func servers(_ settings: DNSSettings, file: SpecFile, zone: DomainName, path: String) -> Servers? {
+            let defined = Dictionary(file.servers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            var targets: [ServerTarget] = []
+            var bases: [ServerTargetBase] = []
+            var ok = true
+            for (i, located) in (settings.servers ?? []).enumerated() {
+                let name = located.value
+                if let d = defined[name] {
+                    targets.append(.named(name: d.name, host: d.host, port: d.port))
+                    bases.append(.named(name: d.name, host: d.host, port: d.port))
+                } else if name == "system" {
+                    targets.append(.system)
+                    bases.append(.system)
+                } else if name == "authoritative" {
+                    targets.append(.authoritative(zone: zone, via: .system))
+                } else {
+                    diagnostics.append(
+                        SpecDiagnostic(
+                            located.location, path: "\(path).servers[\(i)]", "server `\(name)` is not defined",
+                            expected: "a name from dns_servers, `system` or `authoritative`",
+                            suggestion: nearest(name, in: Array(defined.keys) + SpecKeys.predefinedServers)))
+                    ok = false
+                }
+            }
+            guard ok else { return nil }
+            // `authoritative` is found through the first listed server that is not itself.
+            let via = bases.first ?? .system
+            targets = targets.map { t in
+                if case .authoritative(let z, _) = t { return .authoritative(zone: z, via: via) }
+                return t
+            }
+            return Servers(targets: targets, discoveryVia: via)
+        }
+
+        static func describe(_ base: ServerTargetBase) -> String {
+            switch base {
+            case .named(let n, let h, let p): return ServerTarget.named(name: n, host: h, port: p).description
+            case .system: return "system"
+            }
+        }
+
+        // MARK: - Files
+
+        mutating func compile(_ file: SpecFile) {
+            for domain in file.domains {
+                if let previous = domains[domain.name] {
+                    diagnostics.append(
+                        SpecDiagnostic(
+                            domain.location, path: "domains.\(domain.name.description.dropLast())",
+                            "domain \(domain.name) is also defined at \(previous)"))
+                    continue
+                }
+                domains[domain.name] = domain.location
+                compile(domain, file: file)
+            }
+            for (i, route) in file.routes.enumerated() { compile(route, index: i, file: file) }
+        }
+
+        func settings(_ domain: DNSSettings, _ file: SpecFile) -> DNSSettings {
+            domain.over(file.defaultDNS).over(PlanCompiler.builtinDNS)
+        }
+
+        mutating func compile(_ domain: DomainSpec, file: SpecFile) {
+            let zone = domain.name
+            let prefix = String(zone.description.dropLast())
+            let path = "domains.\(prefix)"
+            let dns = settings(domain.dns, file)
+            guard let servers = servers(dns, file: file, zone: zone, path: "\(path).dns") else { return }
+            let transports = dns.transports ?? [.udp, .tcp]
+            let timeout = dns.timeout ?? .seconds(2)
+            let retries = dns.retries ?? 1
+
+            func check(_ id: String, _ kind: CheckKind, _ location: SourceLocation, _ deps: [CheckID] = []) -> Check {
+                Check(
+                    id: CheckID(id), kind: kind, location: location, domain: zone, tags: domain.tags,
+                    dependencies: deps,
+                    timeout: timeout, retries: retries)
+            }
+
+            // Discovery, when anything needs the authoritative servers.
+            let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(servers.discoveryVia))")
+            let needsDiscovery =
+                (domain.soa?.consistent ?? false)
+                || servers.targets.contains { if case .authoritative = $0 { return true } else { return false } }
+            if needsDiscovery {
+                add(check(discoveryID.rawValue, .discovery(zone: zone, via: servers.discoveryVia), domain.location))
+            }
+
+            func deps(_ server: ServerTarget) -> [CheckID] {
+                if case .authoritative = server { return [discoveryID] }
+                return []
+            }
+
+            func perQuery(
+                _ expectation: String, _ location: SourceLocation, _ make: (ServerTarget, SpecTransport) -> CheckKind
+            ) {
+                for server in servers.targets {
+                    for t in transports {
+                        add(
+                            check(
+                                "\(prefix)/\(expectation)@\(server)/\(t.rawValue)", make(server, t), location,
+                                deps(server)))
+                    }
+                }
+            }
+
+            if let soa = domain.soa {
+                var fields: [SOAField] = []
+                if let m = soa.mname { fields.append(.mname(m)) }
+                if let r = soa.rname { fields.append(.rname(r)) }
+                if let s = soa.serial { fields.append(.serial(s)) }
+                for field in fields {
+                    perQuery(field.description, soa.location) { server, t in
+                        .soaField(zone: zone, field: field, server: server, transport: t)
+                    }
+                }
+                if soa.consistent {
+                    var all = servers.targets
+                    if !all.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
+                        all.append(.authoritative(zone: zone, via: servers.discoveryVia))
+                    }
+                    add(
+                        check(
+                            "\(prefix)/soa.consistent",
+                            .soaConsistency(zone: zone, servers: all, transports: transports, maxDrift: soa.maxDrift),
+                            soa.consistentLocation, [discoveryID]))
+                }
+            }
+            if let ns = domain.ns {
+                perQuery("ns", ns.location) {
+                    .records(name: zone, type: .ns, expectation: ns, server: $0, transport: $1)
+                }
+            }
+            if let mx = domain.mx {
+                perQuery("mx", mx.location) {
+                    .records(name: zone, type: .mx, expectation: mx, server: $0, transport: $1)
+                }
+            }
+            // mx_resolves defaults to true when mx is set.
+            if domain.mxResolves?.value ?? (domain.mx != nil) {
+                perQuery("mx_resolves", domain.mxResolves?.location ?? domain.mx?.location ?? domain.location) {
+                    .mxResolves(zone: zone, server: $0, transport: $1)
+                }
+            }
+            var seen: [String: Int] = [:]
+            for record in domain.records {
+                let base = "\(record.writtenName.isEmpty ? "@" : record.writtenName) \(record.type)"
+                seen[base, default: 0] += 1
+                let label = seen[base] == 1 ? base : "\(base) #\(seen[base] ?? 0)"
+                perQuery("records[\(label)]", record.location) {
+                    .records(name: record.name, type: record.type, expectation: record.set, server: $0, transport: $1)
+                }
+            }
+            if let smtp = domain.smtp {
+                let settings = smtp.settings.over(file.defaultSMTP).over(PlanCompiler.builtinSMTP)
+                let targets: [SMTPTarget]
+                switch smtp.hosts {
+                case .mx: targets = [.mx(domain: zone)]
+                case .list(let hosts): targets = hosts.map { .host($0) }
+                }
+                for target in targets {
+                    compileSMTP(
+                        prefix: prefix, zone: zone, target: target, settings: settings, expect: smtp.expect,
+                        location: smtp.location, servers: servers, transports: transports, tags: domain.tags,
+                        timeout: timeout, retries: retries, discoveryID: discoveryID)
+                }
+            }
+        }
+
+        static func sessionSettings(_ s: SMTPSettings) -> SMTPSessionSettings {
+            SMTPSessionSettings(
+                port: s.port ?? 25, helo: s.helo ?? "", mailFrom: s.mailFrom ?? "",
+                connectTimeout: s.connectTimeout ?? .seconds(10), bannerTimeout: s.bannerTimeout ?? .seconds(30),
+                commandTimeout: s.commandTimeout ?? .seconds(30), starttls: s.starttls ?? .optional,
+                tlsVerify: s.tlsVerify ?? true, tlsCAFile: s.tlsCAFile)
+        }
+
+        mutating func compileSMTP(
+            prefix: String, zone: DomainName, target: SMTPTarget, settings: SMTPSettings, expect: SMTPExpect,
+            location: SourceLocation, servers: Servers, transports: [SpecTransport], tags: [String], timeout: Duration,
+            retries: Int, discoveryID: CheckID
+        ) {
+            let session = Self.sessionSettings(settings)
+            // Host resolution goes through the first listed server and transport.
+            let resolver = servers.targets.first ?? .system
+            let transport = transports.first ?? .udp
+            let port: Int
+            if case .host(let h) = target, let p = h.port { port = p } else { port = session.port }
+            let name = "\(prefix)/smtp@\(Self.hostLabel(target)):\(port)"
+            var deps: [CheckID] = []
+            var needsResolution = true
+            if case .host(let h) = target, case .address = h.host { needsResolution = false }
+            if needsResolution {
+                let hostsID = CheckID(
+                    "\(prefix)/smtp.hosts[\(Self.hostLabel(target))]@\(resolver)/\(transport.rawValue)")
+                var hostDeps: [CheckID] = []
+                if case .authoritative = resolver { hostDeps = [discoveryID] }
+                add(
+                    Check(
+                        id: hostsID,
+                        kind: .smtpHosts(domain: zone, target: target, server: resolver, transport: transport),
+                        location: location, domain: zone, tags: tags, dependencies: hostDeps, timeout: timeout,
+                        retries: retries))
+                deps = [hostsID]
+            }
+            var s = session
+            s.port = port
+            let plan = SMTPSessionPlan(
+                target: target, settings: s, banner: expect.banner?.value ?? .replyClass(2),
+                ehlo: expect.ehlo?.value ?? .replyClass(2), extensions: expect.extensions?.value ?? [],
+                starttls: expect.starttls?.value ?? (s.starttls == .required ? .exact(220) : nil),
+                mailFrom: expect.mailFrom?.value ?? (expect.rcpt.isEmpty ? nil : .replyClass(2)), rcpt: expect.rcpt,
+                quit: expect.quit?.value ?? .replyClass(2), resolver: resolver, resolverTransport: transport)
+            var steps: [(SMTPStep, SourceLocation)] = [
+                (.banner, expect.banner?.location ?? location), (.ehlo, expect.ehlo?.location ?? location),
+            ]
+            if let e = expect.extensions { steps.append((.extensions, e.location)) }
+            if plan.starttls != nil { steps.append((.starttls, expect.starttls?.location ?? location)) }
+            if plan.mailFrom != nil { steps.append((.mailFrom, expect.mailFrom?.location ?? location)) }
+            for r in expect.rcpt { steps.append((.rcpt(written: r.written, address: r.address), r.location)) }
+            steps.append((.quit, expect.quit?.location ?? location))
+            for (step, loc) in steps {
+                add(
+                    Check(
+                        id: CheckID("\(name)/\(step)"), kind: .smtp(session: plan, step: step), location: loc,
+                        domain: zone, tags: tags, dependencies: deps, timeout: timeout, retries: retries))
+            }
+        }
+
+        // MARK: - Routes
+
+        mutating func compile(_ route: RouteSpec, index: Int, file: SpecFile) {
+            let path = "routes[\(index)]"
+            guard let fromDomain = Self.domain(of: route.from), let toDomain = Self.domain(of: route.to) else {
+                diagnostics.append(SpecDiagnostic(route.location, path: path, "the route's addresses have no domain"))
+                return
+            }
+            let dns = settings(DNSSettings(), file)
+            guard let servers = servers(dns, file: file, zone: toDomain, path: "defaults.dns") else { return }
+            let prefix = "route[\(route.from)->\(route.to)]"
+            let timeout = dns.timeout ?? .seconds(2)
+            let retries = dns.retries ?? 1
+            let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(servers.discoveryVia))")
+            if servers.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
+                self.add(
+                    Check(
+                        id: discoveryID, kind: .discovery(zone: toDomain, via: servers.discoveryVia),
+                        location: route.location, domain: toDomain, tags: route.tags, dependencies: [],
+                        timeout: timeout,
+                        retries: retries))
+            }
+            func add(_ id: String, _ kind: CheckKind, _ zone: DomainName, _ server: ServerTarget) {
+                var deps: [CheckID] = []
+                if case .authoritative = server { deps = [discoveryID] }
+                self.add(
+                    Check(
+                        id: CheckID(id), kind: kind, location: route.location, domain: zone, tags: route.tags,
+                        dependencies: deps, timeout: timeout, retries: retries))
+            }
+            let atLeastOne = RecordSetExpectation(count: .range(min: 1, max: nil), location: route.location)
+            // SMTPDiag's order: the remote SOA over TCP and UDP, the local MX and A, the remote MX and A.
+            for server in servers.targets {
+                for t in [SpecTransport.tcp, .udp] {
+                    add(
+                        "\(prefix)/remote.soa@\(server)/\(t.rawValue)",
+                        .soaField(zone: toDomain, field: .present, server: server, transport: t), toDomain, server)
+                }
+            }
+            for (side, zone) in [("local", fromDomain), ("remote", toDomain)] {
+                for server in servers.targets {
+                    for t in [SpecTransport.tcp, .udp] {
+                        add(
+                            "\(prefix)/\(side).mx@\(server)/\(t.rawValue)",
+                            .records(name: zone, type: .mx, expectation: atLeastOne, server: server, transport: t),
+                            zone, server)
+                        add(
+                            "\(prefix)/\(side).mx_resolves@\(server)/\(t.rawValue)",
+                            .mxResolves(zone: zone, server: server, transport: t), zone, server)
+                    }
+                }
+            }
+            var smtp = file.defaultSMTP.over(PlanCompiler.builtinSMTP)
+            smtp.mailFrom = route.from
+            let rcpt = RecipientExpectation(
+                written: route.to, address: route.to, reply: .replyClass(2), location: route.location)
+            var expect = SMTPExpect()
+            expect.mailFrom = Located(.replyClass(2), route.location)
+            expect.rcpt = [rcpt]
+            compileSMTP(
+                prefix: prefix, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
+                location: route.location, servers: servers, transports: [.udp], tags: route.tags, timeout: timeout,
+                retries: retries, discoveryID: discoveryID)
+        }
+
+        /// `mx`, `mx1.example.test`, `127.0.0.11`, `[::1]`: the host part of SMTP check ids.
+        static func hostLabel(_ target: SMTPTarget) -> String {
+            switch target {
+            case .mx: return "mx"
+            case .host(let h):
+                switch h.host {
+                case .name(let n): return String(n.description.dropLast())
+                case .address(let a): return a.contains(":") ? "[\(a)]" : a
+                }
+            }
+        }
+
+        static func domain(of address: String) -> DomainName? {
+            guard let at = address.lastIndex(of: "@") else { return nil }
+            return try? DomainName(parsing: String(address[address.index(after: at)...]) + ".")
+        }
+    }
+}

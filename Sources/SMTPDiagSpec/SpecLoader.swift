@@ -1,0 +1,259 @@
+import Foundation
+import SMTPDiagDNSWire
+import Yams
+
+/// Loads spec files (the contract in shared/spec-format.md) into the typed model, reporting every
+/// problem of every file with `file:line:column`, the key path, and expected versus found.
+public struct SpecLoader: Sendable {
+    public var environment: [String: String]
+    /// Files larger than this are refused before they are read.
+    public var maxFileSize = 16 << 20
+    /// Nesting deeper than this is refused before the YAML parser sees it.
+    public var maxDepth = 200
+    /// Node visits allowed while reading one file (alias expansion).
+    public var maxNodes = 5_000_000
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public struct Result: Sendable {
+        public var files: [SpecFile]
+        public var diagnostics: [SpecDiagnostic]
+    }
+
+    /// Loads files and folders (a folder's `*.yaml` and `*.yml` files, not its subfolders, sorted).
+    public func load(paths: [String]) -> Result {
+        var files: [SpecFile] = []
+        var diagnostics: [SpecDiagnostic] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.append(
+                    SpecDiagnostic(SourceLocation(file: path, line: 1, column: 1), path: "", "no such file or folder"))
+                continue
+            }
+            let list: [String]
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                list = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                    .map { (path as NSString).appendingPathComponent($0) }
+                if list.isEmpty {
+                    diagnostics.append(
+                        SpecDiagnostic(
+                            SourceLocation(file: path, line: 1, column: 1), path: "",
+                            "the folder has no *.yaml or *.yml files"))
+                }
+            } else {
+                list = [path]
+            }
+            for file in list {
+                let r = load(file: file)
+                files += r.files
+                diagnostics += r.diagnostics
+            }
+        }
+        return Result(files: files, diagnostics: diagnostics.sorted())
+    }
+
+    public func load(file path: String) -> Result {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? NSNumber
+        else {
+            return Result(files: [], diagnostics: [SpecDiagnostic(start, path: "", "cannot read the file")])
+        }
+        guard size.intValue <= maxFileSize else {
+            return Result(
+                files: [],
+                diagnostics: [
+                    SpecDiagnostic(
+                        start, path: "", "the file is \(size.intValue) bytes; spec files are limited to \(maxFileSize)")
+                ])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return Result(files: [], diagnostics: [SpecDiagnostic(start, path: "", "cannot read the file")])
+        }
+        return load(data: data, path: path)
+    }
+
+    /// Loads one spec from its bytes; `path` names it in diagnostics and anchors relative paths.
+    public func load(data: Data, path: String) -> Result {
+        let bytes = [UInt8](data)
+        if let bad = Self.firstInvalidUTF8(bytes) {
+            let (line, column) = Self.lineColumn(bytes, bad)
+            return Result(
+                files: [],
+                diagnostics: [
+                    SpecDiagnostic(
+                        SourceLocation(file: path, line: line, column: column), path: "",
+                        "the file is not UTF-8 (invalid byte 0x\(String(bytes[bad], radix: 16)) at offset \(bad))")
+                ])
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let (line, column, depth) = Self.excessiveNesting(text, limit: maxDepth) {
+            return Result(
+                files: [],
+                diagnostics: [
+                    SpecDiagnostic(
+                        SourceLocation(file: path, line: line, column: column), path: "",
+                        "nesting deeper than \(maxDepth) levels (\(depth) here); spec files are never that deep")
+                ])
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            return Result(files: [], diagnostics: [Self.diagnostic(for: e, file: path)])
+        } catch {
+            return Result(
+                files: [],
+                diagnostics: [SpecDiagnostic(SourceLocation(file: path, line: 1, column: 1), path: "", "\(error)")])
+        }
+        guard let root else {
+            return Result(
+                files: [],
+                diagnostics: [
+                    SpecDiagnostic(SourceLocation(file: path, line: 1, column: 1), path: "", "the file is empty")
+                ])
+        }
+        var walker = YAMLWalker(file: path, environment: environment, maxVisits: maxNodes)
+        var reader = SpecReader(walker: walker, directory: (path as NSString).deletingLastPathComponent)
+        let file = reader.read(root, path: path)
+        walker = reader.walker
+        return Result(files: file.map { [$0] } ?? [], diagnostics: walker.diagnostics.sorted())
+    }
+
+    // MARK: - Pre-checks
+
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let n: Int
+            if b < 0x80 {
+                n = 0
+            } else if b & 0xE0 == 0xC0 && b >= 0xC2 {
+                n = 1
+            } else if b & 0xF0 == 0xE0 {
+                n = 2
+            } else if b & 0xF8 == 0xF0 && b <= 0xF4 {
+                n = 3
+            } else {
+                return i
+            }
+            guard i + n < bytes.count || n == 0 else { return i }
+            for k in 0..<n where bytes[i + 1 + k] & 0xC0 != 0x80 { return i }
+            if n == 2 {
+                let cp = (UInt32(b & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
+                if cp < 0x800 || (0xD800...0xDFFF).contains(cp) { return i }
+            }
+            if n == 3 {
+                let cp = (UInt32(b & 0x07) << 18) | (UInt32(bytes[i + 1] & 0x3F) << 12)
+                if cp < 0x10000 || cp > 0x10FFFF { return i }
+            }
+            i += 1 + n
+        }
+        return nil
+    }
+
+    static func lineColumn(_ bytes: [UInt8], _ offset: Int) -> (Int, Int) {
+        var line = 1
+        var column = 1
+        for b in bytes[..<offset] {
+            if b == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
+    }
+
+    /// A cheap upper bound of the nesting depth, so that a hostile file never reaches the (recursive)
+    /// YAML composer: flow brackets, plus block indentation levels and `- ` / `? ` indicators.
+    static func excessiveNesting(_ text: String, limit: Int) -> (Int, Int, Int)? {
+        var indents: [Int] = []
+        var lineNumber = 0
+        var literalIndent: Int? = nil
+        var flow = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let bytes = Array(line.utf8)
+            var i = 0
+            while i < bytes.count && bytes[i] == 0x20 { i += 1 }
+            let indent = i
+            if i == bytes.count || bytes[i] == UInt8(ascii: "#") { continue }
+            if let l = literalIndent {
+                if indent > l { continue }
+                literalIndent = nil
+            }
+            if flow == 0 {
+                while let last = indents.last, last >= indent { indents.removeLast() }
+                indents.append(indent)
+            }
+            var dashes = 0
+            var j = i
+            while j + 1 < bytes.count && (bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "?"))
+                && bytes[j + 1] == 0x20
+            {
+                dashes += 1
+                j += 2
+                while j < bytes.count && bytes[j] == 0x20 { j += 1 }
+            }
+            var quote: UInt8? = nil
+            var k = j
+            while k < bytes.count {
+                let c = bytes[k]
+                if let q = quote {
+                    if c == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") {
+                        k += 2
+                        continue
+                    }
+                    if c == q { quote = nil }
+                } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                    quote = c
+                } else if c == UInt8(ascii: "#") && k > 0 && bytes[k - 1] == 0x20 {
+                    break
+                } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+                    flow += 1
+                } else if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
+                    flow = max(0, flow - 1)
+                }
+                let depth = indents.count + dashes + flow
+                if depth > limit { return (lineNumber, k + 1, depth) }
+                k += 1
+            }
+            let depth = indents.count + dashes + flow
+            if depth > limit { return (lineNumber, indent + 1, depth) }
+            if let last = bytes.last(where: { $0 != 0x20 }),
+                last == UInt8(ascii: "|") || last == UInt8(ascii: ">")
+                    || (bytes.count >= 2
+                        && (bytes.suffix(2) == [UInt8(ascii: "|"), UInt8(ascii: "-")]
+                            || bytes.suffix(2) == [UInt8(ascii: ">"), UInt8(ascii: "-")]))
+            {
+                literalIndent = indent
+            }
+        }
+        return nil
+    }
+
+    static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
+        switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SpecDiagnostic(
+                SourceLocation(file: file, line: context.mark.line, column: context.mark.column), path: "",
+                "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in one mapping"
+            )
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let c = context.map { " \($0.text)" } ?? ""
+            return SpecDiagnostic(
+                SourceLocation(file: file, line: mark.line, column: mark.column), path: "",
+                "invalid YAML: \(problem)\(c)")
+        default:
+            return SpecDiagnostic(SourceLocation(file: file, line: 1, column: 1), path: "", "invalid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,287 @@
+import SMTPDiagDNSWire
+
+/// DNS transports a spec can name. (The runner maps them to the DNS engine's own type.)
+public enum SpecTransport: String, Sendable, Hashable, CaseIterable, Codable {
+    case udp, tcp
+}
+
+/// `starttls:` in SMTP settings.
+public enum StartTLSMode: String, Sendable, Hashable, CaseIterable, Codable {
+    case required, optional, off
+}
+
+/// A number expectation: an integer (exact) or `{min, max}`.
+public enum NumberExpectation: Hashable, Sendable, Codable, CustomStringConvertible {
+    case exact(Int64)
+    case range(min: Int64?, max: Int64?)
+
+    public func matches(_ v: Int64) -> Bool {
+        switch self {
+        case .exact(let e): return v == e
+        case .range(let lo, let hi): return (lo.map { v >= $0 } ?? true) && (hi.map { v <= $0 } ?? true)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exact(let e): return "\(e)"
+        case .range(let lo, let hi):
+            switch (lo, hi) {
+            case (let l?, let h?): return "between \(l) and \(h)"
+            case (let l?, nil): return "at least \(l)"
+            case (nil, let h?): return "at most \(h)"
+            case (nil, nil): return "any"
+            }
+        }
+    }
+}
+
+/// A record-set expectation (contract "Value forms"): a list is the exact set; a mapping takes
+/// `equals`, `contains`, `excludes`, `count`, `absent` and `ttl`.
+public struct RecordSetExpectation: Hashable, Sendable {
+    public var equals: [RData]?
+    public var contains: [RData]?
+    public var excludes: [RData]?
+    public var count: NumberExpectation?
+    public var absent: Bool
+    public var ttl: NumberExpectation?
+    public var location: SourceLocation
+
+    public init(
+        equals: [RData]? = nil, contains: [RData]? = nil, excludes: [RData]? = nil, count: NumberExpectation? = nil,
+        absent: Bool = false, ttl: NumberExpectation? = nil, location: SourceLocation
+    ) {
+        self.equals = equals
+        self.contains = contains
+        self.excludes = excludes
+        self.count = count
+        self.absent = absent
+        self.ttl = ttl
+        self.location = location
+    }
+}
+
+/// `soa:` of a domain.
+public struct SOAExpectation: Hashable, Sendable {
+    public var mname: DomainName?
+    public var rname: DomainName?
+    public var serial: NumberExpectation?
+    public var consistent: Bool
+    public var maxDrift: UInt32
+    public var location: SourceLocation
+    public var consistentLocation: SourceLocation
+}
+
+/// One entry of `records:`.
+public struct RecordExpectation: Hashable, Sendable {
+    public var name: DomainName
+    /// The name as written, for check ids (`@`, `_dmarc`).
+    public var writtenName: String
+    public var type: RecordType
+    public var set: RecordSetExpectation
+    public var location: SourceLocation
+}
+
+/// A reply-code expectation: `250`, `"2xx"`, `[250, 251]`, or `{code, enhanced, text}`.
+public indirect enum ReplyExpectation: Hashable, Sendable, CustomStringConvertible {
+    case exact(Int)
+    case replyClass(Int)
+    case anyOf([Int])
+    case detailed(code: ReplyExpectation?, enhanced: String?, text: String?)
+
+    public func matches(code: Int, enhanced: String?, text: String) -> Bool {
+        switch self {
+        case .exact(let c): return code == c
+        case .replyClass(let k): return code / 100 == k
+        case .anyOf(let list): return list.contains(code)
+        case .detailed(let c, let e, let t):
+            if let c, !c.matches(code: code, enhanced: enhanced, text: text) { return false }
+            if let e, enhanced != e { return false }
+            if let t, !text.lowercased().contains(t.lowercased()) { return false }
+            return true
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exact(let c): return "\(c)"
+        case .replyClass(let k): return "\(k)xx"
+        case .anyOf(let list): return "one of " + list.map(String.init).joined(separator: ", ")
+        case .detailed(let c, let e, let t):
+            var parts: [String] = []
+            if let c { parts.append(c.description) }
+            if let e { parts.append("enhanced \(e)") }
+            if let t { parts.append("text containing \"\(t)\"") }
+            return parts.joined(separator: " ")
+        }
+    }
+}
+
+/// One SMTP host of `smtp.hosts`: a name or an address, and an optional port.
+public struct SMTPHostSpec: Hashable, Sendable, CustomStringConvertible {
+    public enum Host: Hashable, Sendable {
+        case name(DomainName)
+        case address(String)
+    }
+    public var host: Host
+    public var port: Int?
+    public var location: SourceLocation
+
+    public var description: String {
+        let h: String
+        switch host {
+        case .name(let n): h = n.description
+        case .address(let a): h = a.contains(":") ? "[\(a)]" : a
+        }
+        return port.map { "\(h):\($0)" } ?? h
+    }
+}
+
+public enum SMTPHosts: Hashable, Sendable {
+    /// Every address of every MX exchange of the domain.
+    case mx
+    case list([SMTPHostSpec])
+}
+
+/// One `rcpt:` entry: the full address, and what was written.
+public struct RecipientExpectation: Hashable, Sendable {
+    public var written: String
+    public var address: String
+    public var reply: ReplyExpectation
+    public var location: SourceLocation
+
+    public init(written: String, address: String, reply: ReplyExpectation, location: SourceLocation) {
+        self.written = written
+        self.address = address
+        self.reply = reply
+        self.location = location
+    }
+}
+
+/// The reply expectations of `smtp.expect`.
+public struct SMTPExpect: Hashable, Sendable {
+    public var banner: Located<ReplyExpectation>?
+    public var ehlo: Located<ReplyExpectation>?
+    public var extensions: Located<[String]>?
+    public var starttls: Located<ReplyExpectation>?
+    public var mailFrom: Located<ReplyExpectation>?
+    public var rcpt: [RecipientExpectation]
+    public var quit: Located<ReplyExpectation>?
+
+    public init() { rcpt = [] }
+}
+
+/// A value and where it was written.
+public struct Located<Value: Hashable & Sendable>: Hashable, Sendable {
+    public var value: Value
+    public var location: SourceLocation
+    public init(_ value: Value, _ location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// `dns:` settings, in `defaults` or a domain; unset fields inherit.
+public struct DNSSettings: Hashable, Sendable {
+    public var servers: [Located<String>]?
+    public var transports: [SpecTransport]?
+    public var timeout: Duration?
+    public var retries: Int?
+    public init() {}
+
+    /// `self` with the unset fields taken from `base`.
+    public func over(_ base: DNSSettings) -> DNSSettings {
+        var out = self
+        out.servers = servers ?? base.servers
+        out.transports = transports ?? base.transports
+        out.timeout = timeout ?? base.timeout
+        out.retries = retries ?? base.retries
+        return out
+    }
+}
+
+/// `smtp:` settings, in `defaults` or a domain; unset fields inherit.
+public struct SMTPSettings: Hashable, Sendable {
+    public var port: Int?
+    public var helo: String?
+    public var mailFrom: String?
+    public var connectTimeout: Duration?
+    public var bannerTimeout: Duration?
+    public var commandTimeout: Duration?
+    public var starttls: StartTLSMode?
+    public var tlsVerify: Bool?
+    /// Absolute path (relative paths are resolved against the spec file's folder).
+    public var tlsCAFile: String?
+    public init() {}
+
+    public func over(_ base: SMTPSettings) -> SMTPSettings {
+        var out = self
+        out.port = port ?? base.port
+        out.helo = helo ?? base.helo
+        out.mailFrom = mailFrom ?? base.mailFrom
+        out.connectTimeout = connectTimeout ?? base.connectTimeout
+        out.bannerTimeout = bannerTimeout ?? base.bannerTimeout
+        out.commandTimeout = commandTimeout ?? base.commandTimeout
+        out.starttls = starttls ?? base.starttls
+        out.tlsVerify = tlsVerify ?? base.tlsVerify
+        out.tlsCAFile = tlsCAFile ?? base.tlsCAFile
+        return out
+    }
+}
+
+/// `smtp:` of a domain: settings plus hosts and expectations.
+public struct SMTPSpec: Hashable, Sendable {
+    public var settings: SMTPSettings
+    public var hosts: SMTPHosts
+    public var expect: SMTPExpect
+    public var location: SourceLocation
+}
+
+/// One domain of `domains:`.
+public struct DomainSpec: Hashable, Sendable {
+    public var name: DomainName
+    public var location: SourceLocation
+    public var tags: [String]
+    public var dns: DNSSettings
+    public var soa: SOAExpectation?
+    public var ns: RecordSetExpectation?
+    public var mx: RecordSetExpectation?
+    public var mxResolves: Located<Bool>?
+    public var records: [RecordExpectation]
+    public var smtp: SMTPSpec?
+    /// SMTP settings given on the domain without expectations (only `smtp:` settings keys).
+    public init(name: DomainName, location: SourceLocation) {
+        self.name = name
+        self.location = location
+        tags = []
+        dns = DNSSettings()
+        records = []
+    }
+}
+
+/// One of `routes:`: SMTPDiag's probe.
+public struct RouteSpec: Hashable, Sendable {
+    public var from: String
+    public var to: String
+    public var location: SourceLocation
+    public var tags: [String]
+}
+
+/// A named DNS server of `dns_servers:`.
+public struct ServerDefinition: Hashable, Sendable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var location: SourceLocation
+}
+
+/// One loaded spec file.
+public struct SpecFile: Hashable, Sendable {
+    public var path: String
+    public var version: Int
+    public var servers: [ServerDefinition]
+    public var defaultDNS: DNSSettings
+    public var defaultSMTP: SMTPSettings
+    public var domains: [DomainSpec]
+    public var routes: [RouteSpec]
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Yams
+
+/// Walks a composed YAML tree for the loader: knows the file, the key path and every node's mark,
+/// and collects diagnostics instead of stopping at the first. Yams nodes never leave the loader.
+struct YAMLWalker {
+    let file: String
+    let environment: [String: String]
+    var diagnostics: [SpecDiagnostic] = []
+    /// Nodes visited so far; aliases can make a small file expand enormously (billion laughs).
+    var visited = 0
+    let maxVisits: Int
+
+    init(file: String, environment: [String: String], maxVisits: Int) {
+        self.file = file
+        self.environment = environment
+        self.maxVisits = maxVisits
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    mutating func error(
+        _ node: Node, _ path: String, _ message: String, expected: String? = nil, found: String? = nil,
+        suggestion: String? = nil
+    ) {
+        diagnostics.append(
+            SpecDiagnostic(
+                location(node), path: path, message, expected: expected, found: found, suggestion: suggestion))
+    }
+
+    /// Counts a visit; false once the budget is spent (one diagnostic says so).
+    mutating func visit(_ node: Node, _ path: String) -> Bool {
+        visited += 1
+        if visited == maxVisits + 1 {
+            error(
+                node, path,
+                "the document expands to more than \(maxVisits) nodes (YAML aliases?); refusing to read further")
+        }
+        return visited <= maxVisits
+    }
+
+    /// What a node is, for "found ..." in messages.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s):
+            if s.style == .plain && (s.string == "null" || s.string == "~" || s.string.isEmpty) { return "null" }
+            let text = s.string.count > 40 ? String(s.string.prefix(40)) + "..." : s.string
+            return "\"\(text)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    // MARK: - Mappings
+
+    /// The pairs of a mapping whose keys are all in `known`; reports unknown keys with a suggestion.
+    mutating func mapping(_ node: Node, _ path: String, known: [String], what: String) -> [(String, Node, Node)]? {
+        guard visit(node, path) else { return nil }
+        guard case .mapping(let m) = node else {
+            error(node, path, "wrong type", expected: what, found: Self.describe(node))
+            return nil
+        }
+        var out: [(String, Node, Node)] = []
+        for (k, v) in m {
+            guard case .scalar(let ks) = k else {
+                error(k, path, "keys must be plain strings", found: Self.describe(k))
+                continue
+            }
+            let key = ks.string
+            guard known.contains(key) else {
+                error(
+                    k, join(path, key), "unknown key `\(key)`", expected: "one of " + known.joined(separator: ", "),
+                    suggestion: nearest(key, in: known))
+                continue
+            }
+            out.append((key, k, v))
+        }
+        return out
+    }
+
+    /// The pairs of a mapping with free-form keys (domain names, server names, recipients).
+    mutating func freeMapping(_ node: Node, _ path: String, what: String) -> [(String, Node, Node)]? {
+        guard visit(node, path) else { return nil }
+        guard case .mapping(let m) = node else {
+            error(node, path, "wrong type", expected: what, found: Self.describe(node))
+            return nil
+        }
+        var out: [(String, Node, Node)] = []
+        for (k, v) in m {
+            guard case .scalar(let ks) = k else {
+                error(k, path, "keys must be plain strings", found: Self.describe(k))
+                continue
+            }
+            out.append((ks.string, k, v))
+        }
+        return out
+    }
+
+    mutating func sequence(_ node: Node, _ path: String, what: String) -> [Node]? {
+        guard visit(node, path) else { return nil }
+        guard case .sequence(let s) = node else {
+            error(node, path, "wrong type", expected: what, found: Self.describe(node))
+            return nil
+        }
+        return Array(s)
+    }
+
+    // MARK: - Scalars
+
+    /// A string scalar with `${NAME}` and `${NAME:-default}` expanded.
+    mutating func string(_ node: Node, _ path: String, what: String = "a string") -> String? {
+        guard visit(node, path) else { return nil }
+        guard case .scalar(let s) = node else {
+            error(node, path, "wrong type", expected: what, found: Self.describe(node))
+            return nil
+        }
+        if s.style == .plain && (s.string == "null" || s.string == "~") {
+            error(node, path, "missing value", expected: what, found: "null")
+            return nil
+        }
+        return expand(s.string, node, path)
+    }
+
+    /// Whether the scalar was written without quotes (so `250` is a number, `"250"` a string).
+    static func isPlain(_ node: Node) -> Bool {
+        if case .scalar(let s) = node { return s.style == .plain }
+        return false
+    }
+
+    mutating func integer(_ node: Node, _ path: String, range: ClosedRange<Int64>, what: String) -> Int64? {
+        guard let text = string(node, path, what: what) else { return nil }
+        guard let v = Int64(text.replacingOccurrences(of: "_", with: "")), range.contains(v) else {
+            error(node, path, "not a valid number", expected: what, found: Self.describe(node))
+            return nil
+        }
+        return v
+    }
+
+    mutating func bool(_ node: Node, _ path: String) -> Bool? {
+        guard let text = string(node, path, what: "true or false") else { return nil }
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            error(node, path, "wrong type", expected: "true or false", found: Self.describe(node))
+            return nil
+        }
+    }
+
+    /// `500ms`, `2s`, `1m`, `1h`, `1.5s`.
+    mutating func duration(_ node: Node, _ path: String) -> Duration? {
+        let what = "a duration such as 500ms, 2s or 1m"
+        guard let text = string(node, path, what: what) else { return nil }
+        let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            if let v = Double(number), v >= 0, v.isFinite, !number.isEmpty,
+                number.allSatisfy({ $0.isNumber || $0 == "." })
+            {
+                return .milliseconds(Int64((v * scale * 1000).rounded()))
+            }
+        }
+        error(node, path, "not a duration", expected: what, found: Self.describe(node))
+        return nil
+    }
+
+    // MARK: - Environment
+
+    /// Expands `${NAME}` and `${NAME:-default}`; an unset variable without a default is an error.
+    mutating func expand(_ text: String, _ node: Node, _ path: String) -> String? {
+        guard text.contains("${") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        var ok = true
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                error(node, path, "unterminated ${ in \"\(text)\"")
+                return nil
+            }
+            let inner = rest[open.upperBound..<close]
+            let name: Substring
+            var fallback: Substring? = nil
+            if let sep = inner.range(of: ":-") {
+                name = inner[..<sep.lowerBound]
+                fallback = inner[sep.upperBound...]
+            } else {
+                name = inner
+            }
+            let valid =
+                !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+                && !(name.first?.isNumber ?? true)
+            if !valid {
+                error(node, path, "invalid variable name `\(name)` in \"\(text)\"")
+                ok = false
+            } else if let v = environment[String(name)] {
+                out += v
+            } else if let fallback {
+                out += fallback
+            } else {
+                error(node, path, "environment variable \(name) is not set and has no default (${\(name):-default})")
+                ok = false
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return ok ? out : nil
+    }
+}
+
+func join(_ path: String, _ key: String) -> String {
+    path.isEmpty ? key : "\(path).\(key)"
+}
