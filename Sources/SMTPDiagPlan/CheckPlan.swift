@@ -110,7 +110,7 @@ public struct SMTPSessionPlan: Hashable, Sendable {
 }
 
 /// What a check does. Every case is data: the runner probes, the matchers judge.
-public enum CheckKind: Hashable, Sendable {
+public indirect enum CheckKind: Hashable, Sendable {
     /// The NS set of `zone` and the addresses of each NS, through `via` (prerequisite of
     /// `authoritative` servers and `soa.consistent`).
     case discovery(zone: DomainName, via: ServerTargetBase)

@@ -1,6 +1,5 @@
 import Foundation
 import SMTPDiagDNSWire
-import Yams
 
 /// Loads spec files (the contract in shared/spec-format.md) into the typed model, reporting every
 /// problem of every file with `file:line:column`, the key path, and expected versus found.
@@ -90,8 +89,8 @@ public struct SpecLoader: Sendable {
                         "the file is not UTF-8 (invalid byte 0x\(String(bytes[bad], radix: 16)) at offset \(bad))")
                 ])
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if let (line, column, depth) = Self.excessiveNesting(text, limit: maxDepth) {
+
+        if let (line, column, depth) = Self.excessiveNesting(bytes, limit: maxDepth) {
             return Result(
                 files: [],
                 diagnostics: [
@@ -100,15 +99,16 @@ public struct SpecLoader: Sendable {
                         "nesting deeper than \(maxDepth) levels (\(depth) here); spec files are never that deep")
                 ])
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            return Result(files: [], diagnostics: [Self.diagnostic(for: e, file: path)])
-        } catch {
+        let root: YNode?
+        switch YAMLComposer.compose(bytes) {
+        case .success(let node): root = node
+        case .failure(let problems):
             return Result(
                 files: [],
-                diagnostics: [SpecDiagnostic(SourceLocation(file: path, line: 1, column: 1), path: "", "\(error)")])
+                diagnostics: problems.map {
+                    SpecDiagnostic(
+                        SourceLocation(file: path, line: $0.mark.line, column: $0.mark.column), path: "", $0.message)
+                })
         }
         guard let root else {
             return Result(
@@ -173,18 +173,22 @@ public struct SpecLoader: Sendable {
 
     /// A cheap upper bound of the nesting depth, so that a hostile file never reaches the (recursive)
     /// YAML composer: flow brackets, plus block indentation levels and `- ` / `? ` indicators.
-    static func excessiveNesting(_ text: String, limit: Int) -> (Int, Int, Int)? {
+    static func excessiveNesting(_ bytes: [UInt8], limit: Int) -> (Int, Int, Int)? {
         var indents: [Int] = []
         var lineNumber = 0
         var literalIndent: Int? = nil
         var flow = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var start = 0
+        let space = UInt8(ascii: " ")
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            defer { start = end + 1 }
             lineNumber += 1
-            let bytes = Array(line.utf8)
-            var i = 0
-            while i < bytes.count && bytes[i] == 0x20 { i += 1 }
-            let indent = i
-            if i == bytes.count || bytes[i] == UInt8(ascii: "#") { continue }
+            var i = start
+            while i < end && bytes[i] == space { i += 1 }
+            let indent = i - start
+            if i == end || bytes[i] == UInt8(ascii: "#") { continue }
             if let l = literalIndent {
                 if indent > l { continue }
                 literalIndent = nil
@@ -195,17 +199,23 @@ public struct SpecLoader: Sendable {
             }
             var dashes = 0
             var j = i
-            while j + 1 < bytes.count && (bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "?"))
-                && bytes[j + 1] == 0x20
+            while j + 1 < end && (bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "?"))
+                && bytes[j + 1] == space
             {
                 dashes += 1
                 j += 2
-                while j < bytes.count && bytes[j] == 0x20 { j += 1 }
+                while j < end && bytes[j] == space { j += 1 }
             }
             var quote: UInt8? = nil
             var k = j
-            while k < bytes.count {
+            var lastNonSpace: UInt8 = 0
+            var beforeLast: UInt8 = 0
+            while k < end {
                 let c = bytes[k]
+                if c != space && c != 0x0D {
+                    beforeLast = lastNonSpace
+                    lastNonSpace = c
+                }
                 if let q = quote {
                     if c == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") {
                         k += 2
@@ -214,46 +224,27 @@ public struct SpecLoader: Sendable {
                     if c == q { quote = nil }
                 } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                     quote = c
-                } else if c == UInt8(ascii: "#") && k > 0 && bytes[k - 1] == 0x20 {
+                } else if c == UInt8(ascii: "#") && k > start && bytes[k - 1] == space {
                     break
                 } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
                     flow += 1
+                    if indents.count + dashes + flow > limit {
+                        return (lineNumber, k - start + 1, indents.count + dashes + flow)
+                    }
                 } else if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
                     flow = max(0, flow - 1)
                 }
-                let depth = indents.count + dashes + flow
-                if depth > limit { return (lineNumber, k + 1, depth) }
                 k += 1
             }
             let depth = indents.count + dashes + flow
             if depth > limit { return (lineNumber, indent + 1, depth) }
-            if let last = bytes.last(where: { $0 != 0x20 }),
-                last == UInt8(ascii: "|") || last == UInt8(ascii: ">")
-                    || (bytes.count >= 2
-                        && (bytes.suffix(2) == [UInt8(ascii: "|"), UInt8(ascii: "-")]
-                            || bytes.suffix(2) == [UInt8(ascii: ">"), UInt8(ascii: "-")]))
-            {
+            // A block scalar (`|`, `>`, `|-`, `>+`...): its more-indented lines are text, not structure.
+            let indicators: Set<UInt8> = [UInt8(ascii: "|"), UInt8(ascii: ">")]
+            let chomp: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "+")]
+            if indicators.contains(lastNonSpace) || (chomp.contains(lastNonSpace) && indicators.contains(beforeLast)) {
                 literalIndent = indent
             }
         }
         return nil
-    }
-
-    static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
-        switch error {
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return SpecDiagnostic(
-                SourceLocation(file: file, line: context.mark.line, column: context.mark.column), path: "",
-                "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in one mapping"
-            )
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let c = context.map { " \($0.text)" } ?? ""
-            return SpecDiagnostic(
-                SourceLocation(file: file, line: mark.line, column: mark.column), path: "",
-                "invalid YAML: \(problem)\(c)")
-        default:
-            return SpecDiagnostic(SourceLocation(file: file, line: 1, column: 1), path: "", "invalid YAML: \(error)")
-        }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import SMTPDiagDNSWire
-import Yams
 
 /// The key sets of the contract, in one place: the loader checks against them and the schema
 /// printer lists them.
@@ -35,7 +34,7 @@ struct SpecReader {
         self.directory = directory
     }
 
-    mutating func read(_ root: Node, path file: String) -> SpecFile? {
+    mutating func read(_ root: YNode, path file: String) -> SpecFile? {
         guard let pairs = walker.mapping(root, "", known: SpecKeys.top, what: "a mapping with version and domains")
         else { return nil }
         var spec = SpecFile(
@@ -65,9 +64,7 @@ struct SpecReader {
                 guard let list = walker.freeMapping(value, "domains", what: "a mapping of domain names") else {
                     continue
                 }
-                for (name, k, v) in list {
-                    if let d = readDomain(name, k, v) { spec.domains.append(d) }
-                }
+                spec.domains += readDomains(list)
             case "routes":
                 guard let list = walker.sequence(value, "routes", what: "a list of {from, to}") else { continue }
                 for (i, r) in list.enumerated() {
@@ -87,7 +84,7 @@ struct SpecReader {
 
     // MARK: - Servers and settings
 
-    mutating func readServers(_ node: Node) -> [ServerDefinition] {
+    mutating func readServers(_ node: YNode) -> [ServerDefinition] {
         guard let list = walker.freeMapping(node, "dns_servers", what: "a mapping of NAME: ADDRESS[:PORT]") else {
             return []
         }
@@ -148,7 +145,7 @@ struct SpecReader {
         return (host, port)
     }
 
-    mutating func readDNS(_ node: Node, _ path: String) -> DNSSettings {
+    mutating func readDNS(_ node: YNode, _ path: String) -> DNSSettings {
         var out = DNSSettings()
         guard let pairs = walker.mapping(node, path, known: SpecKeys.dns, what: "a mapping") else { return out }
         for (key, _, v) in pairs {
@@ -189,12 +186,12 @@ struct SpecReader {
         return out
     }
 
-    mutating func readSMTPSettings(_ node: Node, _ path: String, known: [String]) -> SMTPSettings? {
+    mutating func readSMTPSettings(_ node: YNode, _ path: String, known: [String]) -> SMTPSettings? {
         guard let pairs = walker.mapping(node, path, known: known, what: "a mapping") else { return nil }
         return readSMTPSettings(pairs, path)
     }
 
-    mutating func readSMTPSettings(_ pairs: [(String, Node, Node)], _ path: String) -> SMTPSettings {
+    mutating func readSMTPSettings(_ pairs: [(String, YNode, YNode)], _ path: String) -> SMTPSettings {
         var out = SMTPSettings()
         for (key, _, v) in pairs {
             let p = join(path, key)
@@ -245,7 +242,7 @@ struct SpecReader {
     }
 
     /// An address for MAIL FROM or RCPT TO: `local@domain`, with no CR, LF, NUL, spaces or angle brackets.
-    mutating func checkAddress(_ s: String, _ node: Node, _ path: String) -> Bool {
+    mutating func checkAddress(_ s: String, _ node: YNode, _ path: String) -> Bool {
         if Self.hasControlOrSpace(s) || s.contains("<") || s.contains(">") {
             walker.error(
                 node, path, "an email address cannot contain CR, LF, NUL, spaces or angle brackets",
@@ -265,11 +262,48 @@ struct SpecReader {
 
     // MARK: - Domains
 
-    mutating func readDomain(_ written: String, _ keyNode: Node, _ node: Node) -> DomainSpec? {
+    /// Reads the domains in parallel chunks (each with its own walker) and joins them in order: large
+    /// fleets are most of a spec, and the domains do not depend on each other.
+    mutating func readDomains(_ list: [(String, YNode, YNode)]) -> [DomainSpec] {
+        let chunks = list.count < 256 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        if chunks == 1 {
+            return list.compactMap { readDomain($0.0, $0.1, $0.2) }
+        }
+        let size = (list.count + chunks - 1) / chunks
+        nonisolated(unsafe) var results = Array(repeating: ([DomainSpec](), [SpecDiagnostic](), 0), count: chunks)
+        let input = list
+        let base = self
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var reader = base
+            reader.walker.diagnostics = []
+            reader.walker.visited = 0
+            let slice = input[min(input.count, c * size)..<min(input.count, (c + 1) * size)]
+            let domains = slice.compactMap { reader.readDomain($0.0, $0.1, $0.2) }
+            results[c] = (domains, reader.walker.diagnostics, reader.walker.visited)
+        }
+        var out: [DomainSpec] = []
+        out.reserveCapacity(list.count)
+        for (domains, diagnostics, visited) in results {
+            out += domains
+            walker.diagnostics += diagnostics
+            walker.visited += visited
+        }
+        if walker.visited > walker.maxVisits,
+            !walker.diagnostics.contains(where: { $0.message.contains("expands to more than") }),
+            let first = list.first
+        {
+            walker.error(
+                first.2, "domains",
+                "the document expands to more than \(walker.maxVisits) nodes (YAML aliases?); refusing to read further")
+        }
+        return out
+    }
+
+    mutating func readDomain(_ written: String, _ keyNode: YNode, _ node: YNode) -> DomainSpec? {
         let path = "domains.\(written)"
         guard let name = domainName(written, keyNode, path, origin: nil, absolute: true) else { return nil }
         var d = DomainSpec(name: name, location: walker.location(keyNode))
-        if case .scalar(let s) = node, s.style == .plain, s.string.isEmpty || s.string == "null" || s.string == "~" {
+        if case .scalar(let s) = node, s.plain, s.string.isEmpty || s.string == "null" || s.string == "~" {
             walker.error(node, path, "the domain has no expectations", expected: "a mapping of expectations")
             return nil
         }
@@ -309,7 +343,7 @@ struct SpecReader {
     }
 
     /// A name as written in a spec: relative to `origin` unless it ends in ".", `@` for the origin.
-    mutating func domainName(_ text: String, _ node: Node, _ path: String, origin: DomainName?, absolute: Bool = false)
+    mutating func domainName(_ text: String, _ node: YNode, _ path: String, origin: DomainName?, absolute: Bool = false)
         -> DomainName?
     {
         do {
@@ -325,7 +359,7 @@ struct SpecReader {
         }
     }
 
-    mutating func readSOA(_ node: Node, _ path: String, origin: DomainName) -> SOAExpectation? {
+    mutating func readSOA(_ node: YNode, _ path: String, origin: DomainName) -> SOAExpectation? {
         guard let pairs = walker.mapping(node, path, known: SpecKeys.soa, what: "a mapping") else { return nil }
         var soa = SOAExpectation(
             mname: nil, rname: nil, serial: nil, consistent: false, maxDrift: 0, location: walker.location(node),
@@ -354,7 +388,7 @@ struct SpecReader {
     }
 
     /// An integer, or `{min, max}`.
-    mutating func readNumber(_ node: Node, _ path: String, range: ClosedRange<Int64>, what: String)
+    mutating func readNumber(_ node: YNode, _ path: String, range: ClosedRange<Int64>, what: String)
         -> NumberExpectation?
     {
         if case .mapping = node {
@@ -373,7 +407,7 @@ struct SpecReader {
     }
 
     /// A record set: a list (the exact set) or a mapping of equals/contains/excludes/count/absent/ttl.
-    mutating func readRecordSet(_ node: Node, _ path: String, type: RecordType, origin: DomainName)
+    mutating func readRecordSet(_ node: YNode, _ path: String, type: RecordType, origin: DomainName)
         -> RecordSetExpectation?
     {
         let location = walker.location(node)
@@ -392,7 +426,7 @@ struct SpecReader {
     }
 
     mutating func readRecordSetPairs(
-        _ pairs: [(String, Node, Node)], _ node: Node, _ path: String, type: RecordType, origin: DomainName
+        _ pairs: [(String, YNode, YNode)], _ node: YNode, _ path: String, type: RecordType, origin: DomainName
     ) -> RecordSetExpectation? {
         var set = RecordSetExpectation(location: walker.location(node))
         var any = false
@@ -421,7 +455,7 @@ struct SpecReader {
     }
 
     /// Presentation-format values of one type: `"10 mx1"` parses as an MX relative to the domain.
-    mutating func readValues(_ node: Node, _ path: String, type: RecordType, origin: DomainName) -> [RData]? {
+    mutating func readValues(_ node: YNode, _ path: String, type: RecordType, origin: DomainName) -> [RData]? {
         guard let list = walker.sequence(node, path, what: "a list of \(type) values") else { return nil }
         var out: [RData] = []
         for (i, item) in list.enumerated() {
@@ -456,7 +490,7 @@ struct SpecReader {
         }
     }
 
-    mutating func readRecord(_ node: Node, _ path: String, origin: DomainName) -> RecordExpectation? {
+    mutating func readRecord(_ node: YNode, _ path: String, origin: DomainName) -> RecordExpectation? {
         guard
             let pairs = walker.mapping(
                 node, path, known: SpecKeys.record, what: "a mapping with name, type and an expectation")
@@ -466,7 +500,7 @@ struct SpecReader {
         var name: DomainName? = nil
         var written = ""
         var type: RecordType? = nil
-        var rest: [(String, Node, Node)] = []
+        var rest: [(String, YNode, YNode)] = []
         for (key, k, v) in pairs {
             let p = join(path, key)
             switch key {
@@ -506,7 +540,7 @@ struct SpecReader {
 
     // MARK: - SMTP
 
-    mutating func readDomainSMTP(_ node: Node, _ path: String, domain: DomainName) -> SMTPSpec? {
+    mutating func readDomainSMTP(_ node: YNode, _ path: String, domain: DomainName) -> SMTPSpec? {
         guard let pairs = walker.mapping(node, path, known: SpecKeys.domainSMTP, what: "a mapping") else { return nil }
         let settings = readSMTPSettings(pairs.filter { SpecKeys.smtpSettings.contains($0.0) }, path)
         var spec = SMTPSpec(settings: settings, hosts: .mx, expect: SMTPExpect(), location: walker.location(node))
@@ -521,7 +555,7 @@ struct SpecReader {
         return spec
     }
 
-    mutating func readHosts(_ node: Node, _ path: String, domain: DomainName) -> SMTPHosts? {
+    mutating func readHosts(_ node: YNode, _ path: String, domain: DomainName) -> SMTPHosts? {
         if case .scalar = node {
             guard let s = walker.string(node, path, what: "mx, or a list of hosts") else { return nil }
             if s == "mx" { return .mx }
@@ -565,7 +599,7 @@ struct SpecReader {
         return .list(out)
     }
 
-    mutating func readExpect(_ node: Node, _ path: String, domain: DomainName) -> SMTPExpect {
+    mutating func readExpect(_ node: YNode, _ path: String, domain: DomainName) -> SMTPExpect {
         var e = SMTPExpect()
         guard let pairs = walker.mapping(node, path, known: SpecKeys.expect, what: "a mapping of reply expectations")
         else {
@@ -612,7 +646,7 @@ struct SpecReader {
     }
 
     /// `250`, `"2xx"`, `[250, 251]`, `{code, enhanced, text}`.
-    mutating func readReply(_ node: Node, _ path: String, allowDetailed: Bool = true) -> ReplyExpectation? {
+    mutating func readReply(_ node: YNode, _ path: String, allowDetailed: Bool = true) -> ReplyExpectation? {
         let what = "a reply code: 250, \"2xx\", [250, 251] or {code: 550, enhanced: \"5.1.1\", text: \"...\"}"
         switch node {
         case .sequence:
@@ -669,7 +703,7 @@ struct SpecReader {
         }
     }
 
-    mutating func replyCode(_ node: Node, _ path: String) -> Int? {
+    mutating func replyCode(_ node: YNode, _ path: String) -> Int? {
         guard let s = walker.string(node, path, what: "a reply code 200 to 599") else { return nil }
         guard let c = Int(s), (200...599).contains(c) else {
             walker.error(
@@ -682,7 +716,7 @@ struct SpecReader {
 
     // MARK: - Routes
 
-    mutating func readRoute(_ node: Node, _ path: String) -> RouteSpec? {
+    mutating func readRoute(_ node: YNode, _ path: String) -> RouteSpec? {
         guard let pairs = walker.mapping(node, path, known: SpecKeys.route, what: "a mapping {from, to}") else {
             return nil
         }

@@ -1,8 +1,7 @@
 import Foundation
-import Yams
 
 /// Walks a composed YAML tree for the loader: knows the file, the key path and every node's mark,
-/// and collects diagnostics instead of stopping at the first. Yams nodes never leave the loader.
+/// and collects diagnostics instead of stopping at the first. YAML nodes never leave the loader.
 struct YAMLWalker {
     let file: String
     let environment: [String: String]
@@ -17,13 +16,13 @@ struct YAMLWalker {
         self.maxVisits = maxVisits
     }
 
-    func location(_ node: Node) -> SourceLocation {
+    func location(_ node: YNode) -> SourceLocation {
         let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return SourceLocation(file: file, line: mark.line, column: mark.column)
     }
 
     mutating func error(
-        _ node: Node, _ path: String, _ message: String, expected: String? = nil, found: String? = nil,
+        _ node: YNode, _ path: String, _ message: String, expected: String? = nil, found: String? = nil,
         suggestion: String? = nil
     ) {
         diagnostics.append(
@@ -32,7 +31,7 @@ struct YAMLWalker {
     }
 
     /// Counts a visit; false once the budget is spent (one diagnostic says so).
-    mutating func visit(_ node: Node, _ path: String) -> Bool {
+    mutating func visit(_ node: YNode, _ path: String) -> Bool {
         visited += 1
         if visited == maxVisits + 1 {
             error(
@@ -43,29 +42,57 @@ struct YAMLWalker {
     }
 
     /// What a node is, for "found ..." in messages.
-    static func describe(_ node: Node) -> String {
+    static func describe(_ node: YNode) -> String {
         switch node {
         case .scalar(let s):
-            if s.style == .plain && (s.string == "null" || s.string == "~" || s.string.isEmpty) { return "null" }
+            if s.plain && (s.string == "null" || s.string == "~" || s.string.isEmpty) { return "null" }
             let text = s.string.count > 40 ? String(s.string.prefix(40)) + "..." : s.string
             return "\"\(text)\""
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         }
     }
 
     // MARK: - Mappings
 
+    /// The key-value pairs of a mapping with YAML merge keys (`<<: *anchor`) applied: merged pairs
+    /// come first and keys written in the mapping itself win.
+    mutating func pairs(_ m: YMapping, _ path: String) -> [(YNode, YNode)] {
+        var merged: [(YNode, YNode)] = []
+        var own: [(YNode, YNode)] = []
+        for (k, v) in m {
+            if case .scalar(let ks) = k, ks.string == "<<", ks.plain {
+                let sources: [YNode]
+                if case .sequence(let list) = v { sources = list.items } else { sources = [v] }
+                for source in sources {
+                    guard case .mapping(let sm) = source else {
+                        error(
+                            source, path, "a merge key (<<) takes a mapping or a list of mappings",
+                            found: Self.describe(source))
+                        continue
+                    }
+                    merged += pairs(sm, path)
+                }
+            } else {
+                own.append((k, v))
+            }
+        }
+        guard !merged.isEmpty else { return own }
+        let ownKeys = Set(own.compactMap { if case .scalar(let s) = $0.0 { return s.string } else { return nil } })
+        return merged.filter {
+            if case .scalar(let s) = $0.0 { return !ownKeys.contains(s.string) } else { return true }
+        } + own
+    }
+
     /// The pairs of a mapping whose keys are all in `known`; reports unknown keys with a suggestion.
-    mutating func mapping(_ node: Node, _ path: String, known: [String], what: String) -> [(String, Node, Node)]? {
+    mutating func mapping(_ node: YNode, _ path: String, known: [String], what: String) -> [(String, YNode, YNode)]? {
         guard visit(node, path) else { return nil }
         guard case .mapping(let m) = node else {
             error(node, path, "wrong type", expected: what, found: Self.describe(node))
             return nil
         }
-        var out: [(String, Node, Node)] = []
-        for (k, v) in m {
+        var out: [(String, YNode, YNode)] = []
+        for (k, v) in pairs(m, path) {
             guard case .scalar(let ks) = k else {
                 error(k, path, "keys must be plain strings", found: Self.describe(k))
                 continue
@@ -83,14 +110,14 @@ struct YAMLWalker {
     }
 
     /// The pairs of a mapping with free-form keys (domain names, server names, recipients).
-    mutating func freeMapping(_ node: Node, _ path: String, what: String) -> [(String, Node, Node)]? {
+    mutating func freeMapping(_ node: YNode, _ path: String, what: String) -> [(String, YNode, YNode)]? {
         guard visit(node, path) else { return nil }
         guard case .mapping(let m) = node else {
             error(node, path, "wrong type", expected: what, found: Self.describe(node))
             return nil
         }
-        var out: [(String, Node, Node)] = []
-        for (k, v) in m {
+        var out: [(String, YNode, YNode)] = []
+        for (k, v) in pairs(m, path) {
             guard case .scalar(let ks) = k else {
                 error(k, path, "keys must be plain strings", found: Self.describe(k))
                 continue
@@ -100,25 +127,25 @@ struct YAMLWalker {
         return out
     }
 
-    mutating func sequence(_ node: Node, _ path: String, what: String) -> [Node]? {
+    mutating func sequence(_ node: YNode, _ path: String, what: String) -> [YNode]? {
         guard visit(node, path) else { return nil }
         guard case .sequence(let s) = node else {
             error(node, path, "wrong type", expected: what, found: Self.describe(node))
             return nil
         }
-        return Array(s)
+        return s.items
     }
 
     // MARK: - Scalars
 
     /// A string scalar with `${NAME}` and `${NAME:-default}` expanded.
-    mutating func string(_ node: Node, _ path: String, what: String = "a string") -> String? {
+    mutating func string(_ node: YNode, _ path: String, what: String = "a string") -> String? {
         guard visit(node, path) else { return nil }
         guard case .scalar(let s) = node else {
             error(node, path, "wrong type", expected: what, found: Self.describe(node))
             return nil
         }
-        if s.style == .plain && (s.string == "null" || s.string == "~") {
+        if s.plain && (s.string == "null" || s.string == "~") {
             error(node, path, "missing value", expected: what, found: "null")
             return nil
         }
@@ -126,12 +153,12 @@ struct YAMLWalker {
     }
 
     /// Whether the scalar was written without quotes (so `250` is a number, `"250"` a string).
-    static func isPlain(_ node: Node) -> Bool {
-        if case .scalar(let s) = node { return s.style == .plain }
+    static func isPlain(_ node: YNode) -> Bool {
+        if case .scalar(let s) = node { return s.plain }
         return false
     }
 
-    mutating func integer(_ node: Node, _ path: String, range: ClosedRange<Int64>, what: String) -> Int64? {
+    mutating func integer(_ node: YNode, _ path: String, range: ClosedRange<Int64>, what: String) -> Int64? {
         guard let text = string(node, path, what: what) else { return nil }
         guard let v = Int64(text.replacingOccurrences(of: "_", with: "")), range.contains(v) else {
             error(node, path, "not a valid number", expected: what, found: Self.describe(node))
@@ -140,7 +167,7 @@ struct YAMLWalker {
         return v
     }
 
-    mutating func bool(_ node: Node, _ path: String) -> Bool? {
+    mutating func bool(_ node: YNode, _ path: String) -> Bool? {
         guard let text = string(node, path, what: "true or false") else { return nil }
         switch text {
         case "true", "True", "TRUE": return true
@@ -152,7 +179,7 @@ struct YAMLWalker {
     }
 
     /// `500ms`, `2s`, `1m`, `1h`, `1.5s`.
-    mutating func duration(_ node: Node, _ path: String) -> Duration? {
+    mutating func duration(_ node: YNode, _ path: String) -> Duration? {
         let what = "a duration such as 500ms, 2s or 1m"
         guard let text = string(node, path, what: what) else { return nil }
         let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
@@ -171,8 +198,8 @@ struct YAMLWalker {
     // MARK: - Environment
 
     /// Expands `${NAME}` and `${NAME:-default}`; an unset variable without a default is an error.
-    mutating func expand(_ text: String, _ node: Node, _ path: String) -> String? {
-        guard text.contains("${") else { return text }
+    mutating func expand(_ text: String, _ node: YNode, _ path: String) -> String? {
+        guard Self.hasVariable(text) else { return text }
         var out = ""
         var rest = Substring(text)
         var ok = true
@@ -209,6 +236,17 @@ struct YAMLWalker {
         }
         out += rest
         return ok ? out : nil
+    }
+}
+
+extension YAMLWalker {
+    static func hasVariable(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if previous == UInt8(ascii: "$") && b == UInt8(ascii: "{") { return true }
+            previous = b
+        }
+        return false
     }
 }
 

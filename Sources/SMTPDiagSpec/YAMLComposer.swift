@@ -1,0 +1,181 @@
+import CYaml
+
+/// A composed YAML node: what the loader needs and nothing more (text, whether a scalar was plain,
+/// and where each node starts). Built by `YAMLComposer`; never leaves the loader.
+indirect enum YNode {
+    case scalar(YScalar)
+    case mapping(YMapping)
+    case sequence(YSequence)
+
+    var mark: YMark {
+        switch self {
+        case .scalar(let s): return s.mark
+        case .mapping(let m): return m.mark
+        case .sequence(let s): return s.mark
+        }
+    }
+}
+
+/// 1-based line and column.
+struct YMark {
+    var line: Int
+    var column: Int
+}
+
+struct YScalar {
+    var string: String
+    /// Written without quotes, tag or block style: only such scalars can mean null, numbers or booleans.
+    var plain: Bool
+    var mark: YMark
+}
+
+struct YMapping: Sequence {
+    var pairs: [(YNode, YNode)]
+    var mark: YMark
+    func makeIterator() -> IndexingIterator<[(YNode, YNode)]> { pairs.makeIterator() }
+}
+
+struct YSequence: Sequence {
+    var items: [YNode]
+    var mark: YMark
+    var count: Int { items.count }
+    func makeIterator() -> IndexingIterator<[YNode]> { items.makeIterator() }
+}
+
+/// Composes one YAML document from libyaml's events with an explicit stack (no recursion, so depth
+/// cannot exhaust the thread's stack), resolving aliases and reporting every duplicate key.
+struct YAMLComposer {
+    struct Problem {
+        var message: String
+        var mark: YMark
+    }
+
+    enum Outcome {
+        case success(YNode?)
+        case failure([Problem])
+    }
+
+    /// The node, or every problem found (syntax errors stop at the first; duplicate keys are all reported).
+    static func compose(_ bytes: [UInt8]) -> Outcome {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            return .failure([Problem(message: "cannot start the YAML parser", mark: YMark(line: 1, column: 1))])
+        }
+        defer { yaml_parser_delete(&parser) }
+        return bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return run(&parser)
+        }
+    }
+
+    /// A collection being built. A class, so that adding a child appends in place instead of copying.
+    final class Frame {
+        let isMapping: Bool
+        let anchor: String?
+        let mark: YMark
+        var items: [YNode] = []
+        var pairs: [(YNode, YNode)] = []
+        var key: YNode? = nil
+        var keys: Set<String> = []
+
+        init(isMapping: Bool, anchor: String?, mark: YMark) {
+            self.isMapping = isMapping
+            self.anchor = anchor
+            self.mark = mark
+        }
+
+        var node: YNode {
+            isMapping ? .mapping(YMapping(pairs: pairs, mark: mark)) : .sequence(YSequence(items: items, mark: mark))
+        }
+    }
+
+    private static func mark(_ m: yaml_mark_t) -> YMark { YMark(line: Int(m.line) + 1, column: Int(m.column) + 1) }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ length: Int? = nil) -> String? {
+        guard let pointer else { return nil }
+        let n = length ?? strlen(UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: n), as: UTF8.self)
+    }
+
+    private static func run(_ parser: inout yaml_parser_t) -> Outcome {
+        var stack: [Frame] = []
+        var anchors: [String: YNode] = [:]
+        var problems: [Problem] = []
+        var root: YNode? = nil
+        var documents = 0
+        var event = yaml_event_t()
+
+        /// Puts a finished node into its parent (or makes it the root).
+        func attach(_ node: YNode, anchor: String?) {
+            if let anchor { anchors[anchor] = node }
+            guard let top = stack.last else {
+                root = node
+                return
+            }
+            if !top.isMapping {
+                top.items.append(node)
+            } else if let key = top.key {
+                top.pairs.append((key, node))
+                top.key = nil
+            } else {
+                if case .scalar(let s) = node {
+                    if !top.keys.insert(s.string).inserted {
+                        problems.append(Problem(message: "duplicate key `\(s.string)` in one mapping", mark: s.mark))
+                    }
+                }
+                top.key = node
+            }
+        }
+
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                let problem =
+                    string(
+                        UnsafeMutablePointer(mutating: parser.problem).map {
+                            UnsafeMutableRawPointer($0).assumingMemoryBound(to: yaml_char_t.self)
+                        }) ?? "syntax error"
+                let context = string(
+                    UnsafeMutablePointer(mutating: parser.context).map {
+                        UnsafeMutableRawPointer($0).assumingMemoryBound(to: yaml_char_t.self)
+                    })
+                let message = "invalid YAML: \(problem)" + (context.map { " \($0)" } ?? "")
+                return .failure([Problem(message: message, mark: mark(parser.problem_mark))])
+            }
+            defer { yaml_event_delete(&event) }
+            let start = mark(event.start_mark)
+            switch event.type {
+            case YAML_STREAM_END_EVENT:
+                return problems.isEmpty ? .success(root) : .failure(problems)
+            case YAML_DOCUMENT_START_EVENT:
+                documents += 1
+                if documents > 1 {
+                    return .failure(
+                        problems + [Problem(message: "a spec file holds one YAML document, found another", mark: start)]
+                    )
+                }
+            case YAML_SCALAR_EVENT:
+                let s = event.data.scalar
+                let text = string(s.value, Int(s.length)) ?? ""
+                let plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nil
+                attach(.scalar(YScalar(string: text, plain: plain, mark: start)), anchor: string(s.anchor))
+            case YAML_SEQUENCE_START_EVENT:
+                stack.append(Frame(isMapping: false, anchor: string(event.data.sequence_start.anchor), mark: start))
+            case YAML_MAPPING_START_EVENT:
+                stack.append(Frame(isMapping: true, anchor: string(event.data.mapping_start.anchor), mark: start))
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                guard let top = stack.popLast() else { break }
+                attach(top.node, anchor: top.anchor)
+            case YAML_ALIAS_EVENT:
+                let name = string(event.data.alias.anchor) ?? ""
+                guard let node = anchors[name] else {
+                    return .failure(
+                        problems + [Problem(message: "alias *\(name) names no anchor defined before it", mark: start)])
+                }
+                attach(node, anchor: nil)
+            default:
+                break
+            }
+        }
+    }
+}
