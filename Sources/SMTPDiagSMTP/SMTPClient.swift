@@ -1,0 +1,333 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// How STARTTLS verifies the server.
+public struct SMTPTLSSettings: Hashable, Sendable {
+    /// Verify the chain and the host name (the MX exchange name).
+    public var verify: Bool
+    /// Extra trust anchors (PEM), besides the system roots.
+    public var caFile: String?
+
+    public init(verify: Bool = true, caFile: String? = nil) {
+        self.verify = verify
+        self.caFile = caFile
+    }
+}
+
+/// Runs SMTP sessions over SwiftNIO: one address and port a session, never more than
+/// `maxSessionsPerAddress` at once to one address.
+public final class SMTPClient: Sendable {
+    private let group: any EventLoopGroup
+    private let limiter: SMTPHostLimiter
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxSessionsPerAddress: Int = 2) {
+        self.group = group
+        self.limiter = SMTPHostLimiter(limit: maxSessionsPerAddress)
+    }
+
+    /// Runs one session and returns its record; never throws: every failure is in `record.failure`.
+    /// - Parameters:
+    ///   - address: an IPv4 or IPv6 literal.
+    ///   - serverName: the MX exchange name, for TLS SNI and host name verification.
+    public func session(
+        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration,
+        tls: SMTPTLSSettings = SMTPTLSSettings()
+    ) async -> SMTPSessionRecord {
+        await limiter.withPermit(for: "\(address)|\(port)") {
+            await run(address: address, port: port, serverName: serverName, configuration: configuration, tls: tls)
+        }
+    }
+
+    private func run(
+        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
+    ) async -> SMTPSessionRecord {
+        var machine = SMTPSessionStateMachine(configuration: configuration, clock: ContinuousClock())
+        machine.connecting()
+        let loop = group.next()
+        let socketAddress: SocketAddress
+        do {
+            socketAddress = try SocketAddress(ipAddress: address, port: port)
+        } catch {
+            _ = machine.connectFailed("\(address) is not an IP address")
+            return machine.record
+        }
+        let tlsContext: Result<NIOSSLContext, Error>? =
+            configuration.starttls == .off ? nil : Result { try Self.makeContext(tls) }
+        let promise = loop.makePromise(of: SMTPSessionRecord.self)
+        let peer = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+        let initial = machine
+        let connectTimeout = configuration.connectTimeout
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(
+                .nanoseconds(
+                    Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds
+                        / 1_000_000_000)
+            )
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(
+                        SMTPSessionHandler(
+                            machine: initial, peer: peer, serverName: serverName, tlsContext: tlsContext,
+                            verify: tls.verify, promise: promise))
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(to: socketAddress).get()
+        } catch {
+            _ = machine.connectFailed(Self.describe(error))
+            promise.succeed(machine.record)
+            return machine.record
+        }
+        return await withTaskCancellationHandler {
+            (try? await promise.futureResult.get()) ?? machine.record
+        } onCancel: {
+            channel.pipeline.fireUserInboundEventTriggered(SMTPSessionHandler.Cancel())
+        }
+    }
+
+    static func makeContext(_ tls: SMTPTLSSettings) throws -> NIOSSLContext {
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.minimumTLSVersion = .tlsv1
+        if tls.verify {
+            config.certificateVerification = .fullVerification
+            if let ca = tls.caFile { config.additionalTrustRoots = [.file(ca)] }
+        } else {
+            config.certificateVerification = .none
+        }
+        return try NIOSSLContext(configuration: config)
+    }
+
+    static func describe(_ error: Error) -> String {
+        let text = "\(error)"
+        if text.contains("refused") || text.contains("errno: 111") { return "connection refused" }
+        if let e = error as? ChannelError, case .connectTimeout(let t) = e {
+            return "no connection within \(t.nanoseconds / 1_000_000)ms"
+        }
+        return text
+    }
+}
+
+/// Drives one `SMTPSessionStateMachine` on a channel: writes its commands, starts TLS, keeps its timer.
+final class SMTPSessionHandler: ChannelInboundHandler {
+    typealias InboundIn = SMTPReply
+    typealias OutboundOut = ByteBuffer
+
+    struct Cancel {}
+
+    private var machine: SMTPSessionStateMachine<ContinuousClock>
+    private let peer: String
+    private let serverName: String?
+    private let tlsContext: Result<NIOSSLContext, Error>?
+    private let verify: Bool
+    private let promise: EventLoopPromise<SMTPSessionRecord>
+    private var timer: Scheduled<Void>?
+    private var completed = false
+
+    init(
+        machine: SMTPSessionStateMachine<ContinuousClock>, peer: String, serverName: String?,
+        tlsContext: Result<NIOSSLContext, Error>?, verify: Bool, promise: EventLoopPromise<SMTPSessionRecord>
+    ) {
+        self.machine = machine
+        self.peer = peer
+        self.serverName = serverName
+        self.tlsContext = tlsContext
+        self.verify = verify
+        self.promise = promise
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(machine.connected(to: peer), context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !machine.isDone else { return }
+        perform(machine.received(unwrapInboundIn(data)), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !machine.isDone else { return }
+        if let e = error as? SMTPProtocolError {
+            perform(machine.protocolError(e), context: context)
+        } else if machine.phase == .tlsHandshake || error is NIOSSLError || error is BoringSSLError {
+            perform(machine.tlsFailed("\(error)"), context: context)
+        } else {
+            machine.noteInfo("network error: \(error)")
+            perform(machine.closedByPeer(), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is Cancel {
+            perform(machine.cancelled(), context: context)
+            return
+        }
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            perform(machine.tlsEstablished(tlsInfo(context: context)), context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        if !machine.isDone { _ = machine.closedByPeer() }
+        complete()
+        context.fireChannelInactive()
+    }
+
+    private func complete() {
+        guard !completed else { return }
+        completed = true
+        promise.succeed(machine.record)
+    }
+
+    private func perform(_ action: SMTPSessionStateMachine<ContinuousClock>.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .send(let command):
+            // The state machine has already checked the command encodes.
+            let bytes = (try? command.encoded()) ?? []
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            arm(context)
+        case .startTLS:
+            do {
+                guard let tlsContext else { throw NIOSSLError.failedToLoadCertificate }
+                let handler = try NIOSSLClientHandler(
+                    context: tlsContext.get(),
+                    serverHostname: verify ? serverName : serverName.flatMap { Self.isHostName($0) ? $0 : nil })
+                try context.pipeline.syncOperations.addHandler(handler, position: .first)
+                arm(context)
+            } catch {
+                perform(machine.tlsFailed("cannot start TLS: \(error)"), context: context)
+            }
+        case .close:
+            timer?.cancel()
+            complete()
+            context.close(promise: nil)
+        case .wait:
+            arm(context)
+        }
+    }
+
+    static func isHostName(_ s: String) -> Bool { !s.contains(":") && s.contains(where: \.isLetter) }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let remaining = ContinuousClock().now.duration(to: machine.deadline)
+        let (s, atto) = remaining.components
+        let nanos = max(0, s * 1_000_000_000 + atto / 1_000_000_000)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(nanos)) {
+            let (handler, context) = loopBound.value
+            guard !handler.machine.isDone else { return }
+            handler.perform(handler.machine.timedOut(), context: context)
+        }
+    }
+
+    private func tlsInfo(context: ChannelHandlerContext) -> TLSInfo {
+        let ssl = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+        let version = ssl?.tlsVersion.map(Self.describe) ?? "unknown"
+        guard let cert = ssl?.peerCertificate else {
+            return TLSInfo(
+                version: version, cipher: nil, subject: "", issuer: "", subjectAlternativeNames: [], notValidBefore: 0,
+                notValidAfter: 0, certificateSHA256: "", spkiSHA256: "", verified: verify)
+        }
+        let der = (try? cert.toDERBytes()) ?? []
+        let spki = (try? cert.extractPublicKey().toSPKIBytes()) ?? []
+        var sans: [String] = []
+        for name in cert._subjectAlternativeNames() {
+            let bytes = Array(name.contents)
+            switch name.nameType {
+            case .dnsName: sans.append("DNS:" + String(decoding: bytes, as: UTF8.self))
+            case .ipAddress:
+                if bytes.count == 4 {
+                    sans.append("IP:" + bytes.map(String.init).joined(separator: "."))
+                } else {
+                    sans.append(
+                        "IP:"
+                            + stride(from: 0, to: bytes.count, by: 2).map {
+                                String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+                            }.joined(separator: ":"))
+                }
+            case .email: sans.append("email:" + String(decoding: bytes, as: UTF8.self))
+            case .uri: sans.append("URI:" + String(decoding: bytes, as: UTF8.self))
+            default: break
+            }
+        }
+        return TLSInfo(
+            version: version, cipher: nil, subject: Self.describe(cert.subjectName),
+            issuer: Self.describe(cert.issuerName),
+            subjectAlternativeNames: sans, notValidBefore: Int(cert.notValidBefore),
+            notValidAfter: Int(cert.notValidAfter),
+            certificateSHA256: SHA256.hex(SHA256.hash(der)), spkiSHA256: SHA256.hex(SHA256.hash(spki)), verified: verify
+        )
+    }
+
+    static func describe(_ names: [SSLCertificateName]) -> String {
+        names.map { n -> String in
+            let key: String
+            switch n.type {
+            case .commonName: key = "CN"
+            case .organization: key = "O"
+            case .organizationalUnit: key = "OU"
+            case .country: key = "C"
+            case .state: key = "ST"
+            case .city: key = "L"
+            case .emailAddress: key = "emailAddress"
+            case .userId: key = "UID"
+            default: key = "?"
+            }
+            return "\(key)=\(n.value)"
+        }.joined(separator: ", ")
+    }
+
+    static func describe(_ v: TLSVersion) -> String {
+        switch v {
+        case .tlsv1: return "TLSv1.0"
+        case .tlsv11: return "TLSv1.1"
+        case .tlsv12: return "TLSv1.2"
+        case .tlsv13: return "TLSv1.3"
+        }
+    }
+}
+
+/// At most `limit` sessions at once to one address (politeness toward the servers checked).
+actor SMTPHostLimiter {
+    let limit: Int
+    private var active: [String: Int] = [:]
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire(_ key: String) async {
+        if active[key, default: 0] < limit {
+            active[key, default: 0] += 1
+            return
+        }
+        await withCheckedContinuation { waiting[key, default: []].append($0) }
+    }
+
+    func release(_ key: String) {
+        if var queue = waiting[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiting[key] = queue.isEmpty ? nil : queue
+            next.resume()  // the permit passes on directly
+        } else {
+            active[key, default: 1] -= 1
+            if active[key] == 0 { active[key] = nil }
+        }
+    }
+
+    nonisolated func withPermit<T: Sendable>(for key: String, _ body: () async -> T) async -> T {
+        await acquire(key)
+        let result = await body()
+        await release(key)
+        return result
+    }
+}
