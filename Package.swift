@@ -34,8 +34,13 @@ var targets: [Target] = [
         ]
     ),
     .target(
+        name: "SMTPDiagSMTPWire",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+    ),
+    .target(
         name: "SMTPDiagSMTP",
         dependencies: [
+            "SMTPDiagSMTPWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -80,6 +85,7 @@ var targets: [Target] = [
         name: "SMTPDiagSMTPTests",
         dependencies: [
             "SMTPDiagSMTP",
+            "SMTPDiagSMTPWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -101,6 +107,15 @@ var targets: [Target] = [
 
 if fuzzing {
     products.append(.executable(name: "DNSMessageFuzzer", targets: ["DNSMessageFuzzer"]))
+    products.append(.executable(name: "SMTPReplyFuzzer", targets: ["SMTPReplyFuzzer"]))
+    targets.append(
+        .executableTarget(
+            name: "SMTPReplyFuzzer",
+            dependencies: ["SMTPDiagSMTPWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/SMTPReplyFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
     targets.append(
         .executableTarget(
             name: "DNSMessageFuzzer",

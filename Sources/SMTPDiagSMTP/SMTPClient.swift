@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import SMTPDiagSMTPWire
 
 /// How STARTTLS verifies the server.
 public struct SMTPTLSSettings: Hashable, Sendable {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import SMTPDiagSMTP
+@testable import SMTPDiagSMTPWire
 
 @Suite("SMTP engine against a fault server")
 struct FaultTests {

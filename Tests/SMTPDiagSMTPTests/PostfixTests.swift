@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SMTPDiagSMTP
+@testable import SMTPDiagSMTPWire
 
 /// The lab's real Postfix (scripts/lab up). Skips when it is down, except under CI=true.
 enum SMTPLab {

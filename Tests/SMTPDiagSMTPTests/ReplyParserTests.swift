@@ -5,6 +5,7 @@ import NIOTestUtils
 import Testing
 
 @testable import SMTPDiagSMTP
+@testable import SMTPDiagSMTPWire
 
 func parseAll(_ text: String) throws(SMTPProtocolError) -> [SMTPReply] {
     var parser = SMTPReplyParser()

@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import SMTPDiagSMTP
+@testable import SMTPDiagSMTPWire
 
 /// A clock that moves only when told.
 final class ManualClock: Clock, @unchecked Sendable {
