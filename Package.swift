@@ -48,6 +48,20 @@ var targets: [Target] = [
             .product(name: "NIOTLS", package: "swift-nio"),
         ]
     ),
+    .target(
+        name: "SMTPDiagRunner",
+        dependencies: [
+            "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
+    ),
+    .target(
+        name: "SMTPDiagReport",
+        dependencies: [
+            "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     .executableTarget(
         name: "smtpdiag-spec",
         dependencies: [
@@ -55,6 +69,9 @@ var targets: [Target] = [
             "SMTPDiagDNS",
             "SMTPDiagSpec",
             "SMTPDiagPlan",
+            "SMTPDiagRunner",
+            "SMTPDiagReport",
+            "SMTPDiagSMTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

@@ -4,6 +4,11 @@ import SMTPDiagDNSWire
 public struct AuthoritativeServer: Hashable, Sendable {
     public var name: DomainName
     public var addresses: [DNSServerAddress]
+
+    public init(name: DomainName, addresses: [DNSServerAddress]) {
+        self.name = name
+        self.addresses = addresses
+    }
 }
 
 public enum DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible {

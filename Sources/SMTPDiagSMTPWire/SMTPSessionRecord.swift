@@ -99,8 +99,15 @@ public struct SMTPSessionRecord: Hashable, Sendable {
 
     public init() {}
 
-    /// The EHLO keywords in force: after TLS when TLS was used.
-    public var extensions: [String] { (ehloAfterTLS ?? ehlo)?.ehloKeywords ?? [] }
+    /// Every EHLO keyword advertised, before TLS and after it: STARTTLS is only advertised before
+    /// (RFC 3207 §4.2), AUTH often only after.
+    public var extensions: [String] {
+        var out: [String] = []
+        for k in (ehlo?.ehloKeywords ?? []) + (ehloAfterTLS?.ehloKeywords ?? []) where !out.contains(k) {
+            out.append(k)
+        }
+        return out
+    }
 
     public func rcptReply(_ address: String) -> SMTPReply? { rcpt.first { $0.address == address }?.reply }
 

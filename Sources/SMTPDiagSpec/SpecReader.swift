@@ -461,7 +461,16 @@ struct SpecReader {
         for (i, item) in list.enumerated() {
             let p = "\(path)[\(i)]"
             guard let text = walker.string(item, p, what: "a \(type) value in presentation format") else { continue }
-            // An unquoted YAML scalar like 127.0.0.1 or 10 mx1 is a string here; numbers stay text too.
+            // TXT: the YAML string is the text itself ("v=spf1 mx -all" is one record, not three words);
+            // a value that starts with a double quote is zone-file form, for several strings.
+            if type == .txt && !text.hasPrefix("\"") {
+                let bytes = Array(text.utf8)
+                let chunks = stride(from: 0, to: max(bytes.count, 1), by: 255).map {
+                    Array(bytes[$0..<min(bytes.count, $0 + 255)])
+                }
+                out.append(.txt(TXT(strings: chunks)))
+                continue
+            }
             do {
                 out.append(try RData(type: type, presentation: text, origin: origin))
             } catch {

@@ -66,7 +66,7 @@ struct StateMachineTests {
         #expect(r.failure == nil)
         #expect(r.tls?.version == "TLSv1.3")
         #expect(r.rcptReply("nobody@example.test")?.enhanced == "5.1.1")
-        #expect(r.extensions == ["PIPELINING"])
+        #expect(r.extensions == ["PIPELINING", "STARTTLS"])
         #expect(
             r.transcript.filter { $0.direction == .sent }.map(\.text) == [
                 "EHLO diag.example.net", "STARTTLS", "EHLO diag.example.net", "MAIL FROM:<>",

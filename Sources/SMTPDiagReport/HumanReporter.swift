@@ -1,0 +1,61 @@
+import SMTPDiagRunner
+
+/// The console report, in the spirit of SMTPDiag's: a line a check, passes green, failures red,
+/// information gray, then a summary line. Passes and skips are listed for small runs or with -v.
+public struct HumanReporter: Reporter {
+    public init() {}
+
+    static let listAllUpTo = 300
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        func paint(_ text: String, _ code: String) -> String {
+            options.color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        }
+        let gray = "90"
+        var lines: [String] = []
+        let listAll = options.verbose || report.results.count <= Self.listAllUpTo
+        for r in report.results {
+            let label: String
+            switch r.status {
+            case .pass: label = paint("PASS ", "32")
+            case .fail: label = paint("FAIL ", "31")
+            case .error: label = paint("ERROR", "33")
+            case .skip: label = paint("SKIP ", gray)
+            }
+            guard listAll || r.status == .fail || r.status == .error else { continue }
+            lines.append("\(label) \(r.id)  \(r.message)")
+            if r.status == .fail || r.status == .error {
+                lines.append(
+                    paint("        at \(options.path(r.location.file)):\(r.location.line):\(r.location.column)", gray))
+                if let e = r.expected { lines.append(paint("        expected: \(e)", gray)) }
+                if let a = r.actual, r.status == .fail { lines.append(paint("        actual:   \(a)", gray)) }
+                if !r.missing.isEmpty {
+                    lines.append(paint("        missing:  \(r.missing.joined(separator: ", "))", gray))
+                }
+                if !r.extra.isEmpty {
+                    lines.append(paint("        extra:    \(r.extra.joined(separator: ", "))", gray))
+                }
+            }
+            if options.verbose {
+                for d in r.evidence.dns { lines.append(paint("        dns: \(d)", gray)) }
+                for s in r.evidence.smtp { lines.append(paint("        \(s)", gray)) }
+                for (k, v) in r.evidence.tls.sorted(by: { $0.key < $1.key }) {
+                    lines.append(paint("        tls \(k): \(v)", gray))
+                }
+            }
+        }
+        if report.interrupted {
+            lines.append(
+                paint(
+                    "Run ended early (\(report.interruptReason ?? "interrupted")): unfinished checks are reported as not run.",
+                    "33"))
+        }
+        let summary =
+            "Summary: \(report.results.count) checks in \(report.files.count) file(s): \(report.count(.pass)) pass, "
+            + "\(report.count(.fail)) fail, \(report.count(.error)) error, \(report.count(.skip)) skip "
+            + "(\(formatSeconds(report.duration)))"
+        let color = report.count(.fail) > 0 ? "31" : (report.count(.error) > 0 ? "33" : "32")
+        lines.append(paint(summary, color))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,71 @@
+import SMTPDiagRunner
+
+/// JUnit XML as CI systems read it: one testsuite per spec file, one testcase per check id, with
+/// failure, error or skipped.
+public struct JUnitReporter: Reporter {
+    public init() {}
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n", "\t": out.unicodeScalars.append(u)
+            default:
+                // XML 1.0 forbids most control characters even escaped.
+                if u.value < 0x20 || (0xD800...0xDFFF).contains(u.value) || u.value == 0xFFFE || u.value == 0xFFFF {
+                    out += "?"
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out
+    }
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        let byFile = Dictionary(grouping: report.results, by: { $0.location.file })
+        let files = byFile.keys.sorted()
+        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        x += "<testsuites name=\"smtpdiag-spec\" tests=\"\(report.results.count)\" failures=\"\(report.count(.fail))\" "
+        x +=
+            "errors=\"\(report.count(.error))\" skipped=\"\(report.count(.skip))\" time=\"\(report.duration.seconds)\">\n"
+        for file in files {
+            let rs = byFile[file] ?? []
+            let count = { (s: CheckStatus) in rs.filter { $0.status == s }.count }
+            let time = rs.reduce(0.0) { $0 + $1.duration.seconds }
+            x +=
+                "  <testsuite name=\"\(Self.escape(options.path(file)))\" tests=\"\(rs.count)\" failures=\"\(count(.fail))\" "
+            x += "errors=\"\(count(.error))\" skipped=\"\(count(.skip))\" time=\"\(time)\">\n"
+            for r in rs {
+                x += "    <testcase name=\"\(Self.escape(r.id.rawValue))\" classname=\"\(Self.escape(r.domain))\" "
+                x +=
+                    "file=\"\(Self.escape(options.path(r.location.file)))\" line=\"\(r.location.line)\" time=\"\(r.duration.seconds)\""
+                var body = [r.message]
+                if let e = r.expected { body.append("expected: \(e)") }
+                if let a = r.actual { body.append("actual: \(a)") }
+                if !r.missing.isEmpty { body.append("missing: " + r.missing.joined(separator: ", ")) }
+                if !r.extra.isEmpty { body.append("extra: " + r.extra.joined(separator: ", ")) }
+                body.append("at \(options.path(r.location.file)):\(r.location.line):\(r.location.column)")
+                let text = Self.escape(body.joined(separator: "\n"))
+                switch r.status {
+                case .pass: x += "/>\n"
+                case .fail:
+                    x +=
+                        ">\n      <failure message=\"\(Self.escape(r.message))\" type=\"fail\">\(text)</failure>\n    </testcase>\n"
+                case .error:
+                    x +=
+                        ">\n      <error message=\"\(Self.escape(r.message))\" type=\"error\">\(text)</error>\n    </testcase>\n"
+                case .skip: x += ">\n      <skipped message=\"\(Self.escape(r.message))\"/>\n    </testcase>\n"
+                }
+            }
+            x += "  </testsuite>\n"
+        }
+        x += "</testsuites>\n"
+        return x
+    }
+}

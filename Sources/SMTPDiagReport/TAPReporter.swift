@@ -1,0 +1,43 @@
+import SMTPDiagRunner
+
+/// TAP version 13: a plan line, `ok`/`not ok` a check, a YAML block for failures and errors, `# SKIP`.
+public struct TAPReporter: Reporter {
+    public init() {}
+
+    static func yamlString(_ s: String) -> String {
+        "\""
+            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\""
+    }
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        var lines = ["TAP version 13", "1..\(report.results.count)"]
+        for (i, r) in report.results.enumerated() {
+            let n = i + 1
+            // A description must not contain '#' unescaped; ids never do, messages might.
+            let id = r.id.rawValue.replacingOccurrences(of: "#", with: "\\#")
+            switch r.status {
+            case .pass: lines.append("ok \(n) - \(id)")
+            case .skip: lines.append("ok \(n) - \(id) # SKIP \(r.message.replacingOccurrences(of: "\n", with: " "))")
+            case .fail, .error:
+                lines.append("not ok \(n) - \(id)")
+                lines.append("  ---")
+                lines.append("  severity: \(r.status == .fail ? "fail" : "error")")
+                lines.append("  message: \(Self.yamlString(r.message))")
+                if let e = r.expected { lines.append("  expected: \(Self.yamlString(e))") }
+                if let a = r.actual { lines.append("  actual: \(Self.yamlString(a))") }
+                if !r.missing.isEmpty {
+                    lines.append("  missing: [" + r.missing.map(Self.yamlString).joined(separator: ", ") + "]")
+                }
+                if !r.extra.isEmpty {
+                    lines.append("  extra: [" + r.extra.map(Self.yamlString).joined(separator: ", ") + "]")
+                }
+                lines.append(
+                    "  at: \(Self.yamlString("\(options.path(r.location.file)):\(r.location.line):\(r.location.column)"))"
+                )
+                lines.append("  ...")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

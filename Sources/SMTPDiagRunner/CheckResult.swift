@@ -1,0 +1,100 @@
+import SMTPDiagPlan
+import SMTPDiagSpec
+
+/// How a check ended (contract "Outcomes").
+public enum CheckStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// It ran and the answer was right.
+    case pass
+    /// It ran and the answer was wrong.
+    case fail
+    /// It could not run: timeout, refused, SERVFAIL, truncated over UDP, TLS failure when not asserted.
+    case error
+    /// A prerequisite did not pass, it was filtered out, or the run ended before it.
+    case skip
+}
+
+/// What a check saw, for `-v` and the reports.
+public struct Evidence: Sendable, Hashable {
+    /// DNS answers, one line each: `server transport rcode flags: records`.
+    public var dns: [String] = []
+    /// SMTP dialogue lines (`Sent: ...`, `Received: ...`), with the session's peer first.
+    public var smtp: [String] = []
+    /// TLS details after STARTTLS.
+    public var tls: [String: String] = [:]
+    public init() {}
+}
+
+/// The outcome of one check (one plan check, or one run-time expansion of it: one NS address, one
+/// MX address).
+public struct CheckResult: Sendable, Hashable {
+    /// The result's id: the plan id with run-time expansions filled in.
+    public var id: CheckID
+    /// The plan check it came from.
+    public var planID: CheckID
+    public var status: CheckStatus
+    /// One line: why it failed, errored or was skipped; what was seen when it passed.
+    public var message: String
+    public var expected: String?
+    public var actual: String?
+    public var missing: [String]
+    public var extra: [String]
+    public var location: SourceLocation
+    public var domain: String
+    public var tags: [String]
+    public var duration: Duration
+    public var evidence: Evidence
+
+    public init(
+        id: CheckID, planID: CheckID, status: CheckStatus, message: String, expected: String? = nil,
+        actual: String? = nil, missing: [String] = [], extra: [String] = [], location: SourceLocation, domain: String,
+        tags: [String], duration: Duration = .zero, evidence: Evidence = Evidence()
+    ) {
+        self.id = id
+        self.planID = planID
+        self.status = status
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.missing = missing
+        self.extra = extra
+        self.location = location
+        self.domain = domain
+        self.tags = tags
+        self.duration = duration
+        self.evidence = evidence
+    }
+}
+
+/// Everything a run produced, for the reporters.
+public struct RunReport: Sendable {
+    public var results: [CheckResult]
+    public var started: Double
+    public var duration: Duration
+    /// Ctrl-C or the run deadline ended it early: unfinished checks are `skip` with "not run".
+    public var interrupted: Bool
+    public var interruptReason: String?
+    public var files: [String]
+
+    public init(
+        results: [CheckResult], started: Double, duration: Duration, interrupted: Bool, interruptReason: String? = nil,
+        files: [String]
+    ) {
+        self.results = results
+        self.started = started
+        self.duration = duration
+        self.interrupted = interrupted
+        self.interruptReason = interruptReason
+        self.files = files
+    }
+
+    public func count(_ status: CheckStatus) -> Int { results.reduce(0) { $0 + ($1.status == status ? 1 : 0) } }
+
+    /// Contract exit codes: 1 when any check failed, else 3 when any errored, else 0. (2 is for invalid
+    /// specs and usage, decided before a run.) Reporters never decide it.
+    public var exitCode: Int32 {
+        if count(.fail) > 0 { return 1 }
+        // An interrupted run did not check everything: never report it as a clean pass.
+        if count(.error) > 0 || interrupted { return 3 }
+        return 0
+    }
+}

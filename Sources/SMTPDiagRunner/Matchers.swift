@@ -1,0 +1,121 @@
+import SMTPDiagDNSWire
+import SMTPDiagSpec
+
+/// Judges answers against expectations: pure functions, no I/O.
+public enum Matchers {
+    public struct Verdict: Sendable, Hashable {
+        public var pass: Bool
+        public var message: String
+        public var expected: String?
+        public var actual: String?
+        public var missing: [String] = []
+        public var extra: [String] = []
+    }
+
+    /// A value as compared: TXT by its joined text (a long SPF split across strings is the same record),
+    /// everything else by its typed value (names without case).
+    enum Key: Hashable {
+        case txt([UInt8])
+        case other(RData)
+        init(_ r: RData) {
+            if case .txt(let t) = r { self = .txt(Array(t.strings.joined())) } else { self = .other(r) }
+        }
+    }
+
+    /// A record set against a record-set expectation (contract "Value forms").
+    public static func recordSet(_ actual: [ResourceRecord], _ e: RecordSetExpectation) -> Verdict {
+        let values = actual.map(\.rdata)
+        let actualKeys = Set(values.map(Key.init))
+        let shown = values.map(\.description).sorted()
+        let actualText = shown.isEmpty ? "no records" : "[" + shown.joined(separator: ", ") + "]"
+        var failures: [String] = []
+        var expectedParts: [String] = []
+        var missing: [String] = []
+        var extra: [String] = []
+        if e.absent {
+            expectedParts.append("no records")
+            if !values.isEmpty {
+                failures.append("records exist")
+                extra += shown
+            }
+        }
+        if let equals = e.equals {
+            expectedParts.append("exactly [" + equals.map(\.description).joined(separator: ", ") + "]")
+            let want = Set(equals.map(Key.init))
+            let m = equals.filter { !actualKeys.contains(Key($0)) }.map(\.description)
+            let x = values.filter { !want.contains(Key($0)) }.map(\.description)
+            if !m.isEmpty || !x.isEmpty { failures.append("the set differs") }
+            missing += m
+            extra += x
+        }
+        if let contains = e.contains {
+            expectedParts.append("contains [" + contains.map(\.description).joined(separator: ", ") + "]")
+            let m = contains.filter { !actualKeys.contains(Key($0)) }.map(\.description)
+            if !m.isEmpty { failures.append("values are missing") }
+            missing += m
+        }
+        if let excludes = e.excludes {
+            expectedParts.append("excludes [" + excludes.map(\.description).joined(separator: ", ") + "]")
+            let present = excludes.filter { actualKeys.contains(Key($0)) }.map(\.description)
+            if !present.isEmpty { failures.append("excluded values are present") }
+            extra += present
+        }
+        if let count = e.count {
+            expectedParts.append("count \(count)")
+            if !count.matches(Int64(values.count)) { failures.append("\(values.count) record(s), expected \(count)") }
+        }
+        if let ttl = e.ttl {
+            expectedParts.append("TTL \(ttl)")
+            let bad = actual.filter { !ttl.matches(Int64($0.ttl)) }
+            if !bad.isEmpty {
+                failures.append("TTL out of range: " + bad.map { "\($0.rdata) has \($0.ttl)" }.joined(separator: "; "))
+            }
+        }
+        let expected = expectedParts.joined(separator: ", ")
+        if failures.isEmpty {
+            return Verdict(pass: true, message: actualText, expected: expected, actual: actualText)
+        }
+        return Verdict(
+            pass: false, message: failures.joined(separator: "; "), expected: expected, actual: actualText,
+            missing: Array(Set(missing)).sorted(), extra: Array(Set(extra)).sorted())
+    }
+
+    /// A reply against a reply-code expectation.
+    public static func reply(code: Int, enhanced: String?, text: String, _ e: ReplyExpectation) -> Verdict {
+        // The enhanced code is already the start of the text.
+        let actual = "\(code)" + (text.isEmpty ? "" : " \(text)")
+        let pass = e.matches(code: code, enhanced: enhanced, text: text)
+        return Verdict(pass: pass, message: pass ? actual : "got \(actual)", expected: e.description, actual: actual)
+    }
+
+    /// Serial consistency (RFC 1982): every pair within `maxDrift`.
+    public static func serials(_ serials: [(String, UInt32)], maxDrift: UInt32) -> Verdict {
+        let actual = serials.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
+        guard let first = serials.first else {
+            return Verdict(pass: false, message: "no serial to compare", expected: "agreeing serials", actual: "none")
+        }
+        var worst: Int64 = 0
+        var undefined = false
+        for (_, s) in serials {
+            guard let d = SerialNumber.distance(from: first.1, to: s) else {
+                undefined = true
+                continue
+            }
+            worst = max(worst, abs(d))
+        }
+        // Spread across all pairs: the distance between the lowest and highest relative to the first.
+        let offsets = serials.compactMap { SerialNumber.distance(from: first.1, to: $0.1) }
+        let spread = (offsets.max() ?? 0) - (offsets.min() ?? 0)
+        let expected = maxDrift == 0 ? "the same serial everywhere" : "serials within \(maxDrift) of each other"
+        if undefined || spread > Int64(maxDrift) {
+            let distinct = Set(serials.map(\.1)).sorted()
+            return Verdict(
+                pass: false,
+                message:
+                    "SOA serial number match: Failed (\(distinct.map(String.init).joined(separator: " vs ")), drift \(spread))",
+                expected: expected, actual: actual)
+        }
+        return Verdict(
+            pass: true, message: "SOA serial number match: Passed (\(first.1))", expected: expected, actual: actual)
+    }
+}

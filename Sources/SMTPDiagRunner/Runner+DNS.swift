@@ -1,0 +1,218 @@
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+import SMTPDiagPlan
+import SMTPDiagSpec
+
+extension Runner {
+    /// The NS set of a zone and each NS's addresses, through one server (UDP, TCP when truncated).
+    func discover(_ check: Check, zone: DomainName, via: ServerTargetBase) async -> CheckResult {
+        var r = Self.result(check, .error, "")
+        guard case .success(let list) = await servers(base(via)), let (_, server) = list.first else {
+            r.message = "no server to ask"
+            return r
+        }
+        func complete(_ q: Question) async -> Result<DNSResponse, DNSClientError> {
+            let udp = await ask(q, server, .udp, check)
+            if case .success(let m) = udp, m.isTruncated { return await ask(q, server, .tcp, check) }
+            return udp
+        }
+        let nsQuestion = Question(name: zone, type: .ns)
+        let ns = await complete(nsQuestion)
+        r.evidence.dns.append(Self.evidence(ns, nsQuestion))
+        guard case .ok(let response) = Self.usable(ns) else {
+            if case .unusable(let why) = Self.usable(ns) { r.message = why }
+            return r
+        }
+        let names = Self.records(response, name: zone, type: .ns).compactMap { rr -> DomainName? in
+            if case .ns(let v) = rr.rdata { return v.nsdname }
+            return nil
+        }
+        guard !names.isEmpty else {
+            r.status = .fail
+            r.message = "\(server) lists no NS for \(zone) (\(response.rcode))"
+            return r
+        }
+        var found: [AuthoritativeServer] = []
+        var problems: [String] = []
+        for name in Set(names).sorted() {
+            var addresses: [DNSServerAddress] = []
+            for type in [RecordType.a, .aaaa] {
+                let q = Question(name: name, type: type)
+                let answer = await complete(q)
+                r.evidence.dns.append(Self.evidence(answer, q))
+                switch Self.usable(answer) {
+                case .ok(let m):
+                    for rr in Self.records(m, name: name, type: type) {
+                        switch rr.rdata {
+                        case .a(let a): addresses.append(DNSServerAddress(host: a.description))
+                        case .aaaa(let a): addresses.append(DNSServerAddress(host: a.description))
+                        default: break
+                        }
+                    }
+                case .unusable(let why): problems.append("\(name) \(type): \(why)")
+                }
+            }
+            if addresses.isEmpty { problems.append("\(name) has no address") }
+            found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
+        }
+        await state.setDiscovered(zone: zone, via: via, found)
+        let summary = found.map { "\($0.name) [\($0.addresses.map(\.host).joined(separator: ", "))]" }.joined(
+            separator: ", ")
+        r.actual = summary
+        if found.allSatisfy({ $0.addresses.isEmpty }) {
+            r.status = .error
+            r.message = "no NS address found: " + problems.joined(separator: "; ")
+        } else {
+            r.status = .pass
+            r.message = summary + (problems.isEmpty ? "" : " (not reachable: " + problems.joined(separator: "; ") + ")")
+        }
+        return r
+    }
+
+    /// The SOA serial of every server and transport, compared (RFC 1982).
+    func consistency(
+        _ check: Check, zone: DomainName, servers targets: [ServerTarget], transports: [SpecTransport], maxDrift: UInt32
+    ) async -> CheckResult {
+        var r = Self.result(check, .error, "")
+        var serials: [(String, UInt32)] = []
+        var problems: [String] = []
+        let q = Question(name: zone, type: .soa)
+        for target in targets {
+            switch await servers(target) {
+            case .failure(let why): problems.append("\(target): \(why)")
+            case .success(let list):
+                for (label, address) in list {
+                    for t in transports {
+                        let answer = await ask(q, address, t, check)
+                        r.evidence.dns.append(Self.evidence(answer, q))
+                        switch Self.usable(answer) {
+                        case .unusable(let why): problems.append("\(label)/\(t.rawValue): \(why)")
+                        case .ok(let m):
+                            if case .soa(let soa)? = Self.records(m, name: zone, type: .soa).first?.rdata {
+                                serials.append(("\(label)/\(t.rawValue)", soa.serial))
+                            } else {
+                                problems.append("\(label)/\(t.rawValue): no SOA (\(m.rcode))")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let v = Matchers.serials(serials, maxDrift: maxDrift)
+        r.expected = v.expected
+        r.actual = v.actual
+        if !v.pass && serials.count > 1 {
+            // Servers that answered already disagree: that is a failure whatever the others would say.
+            r.status = .fail
+            r.message =
+                v.message + (problems.isEmpty ? "" : "; also could not ask: " + problems.joined(separator: "; "))
+        } else if !problems.isEmpty {
+            r.status = .error
+            r.message = "could not ask every server: " + problems.joined(separator: "; ")
+        } else {
+            r.status = v.pass ? .pass : .fail
+            r.message = v.message
+        }
+        return r
+    }
+
+    /// The exchanges of a zone's MX set (sorted by preference), or why there are none.
+    func exchanges(_ response: DNSResponse, zone: DomainName) -> [MX] {
+        Self.records(response, name: zone, type: .mx).compactMap { rr -> MX? in
+            if case .mx(let m) = rr.rdata { return m }
+            return nil
+        }.sorted { ($0.preference, $0.exchange) < ($1.preference, $1.exchange) }
+    }
+
+    /// A and AAAA of a name at one server; nil when neither answer was usable.
+    func addresses(
+        of name: DomainName, at server: DNSServerAddress, _ transport: SpecTransport, _ check: Check,
+        evidence: inout [String]
+    )
+        async -> (addresses: [String], problem: String?)
+    {
+        var out: [String] = []
+        var problems: [String] = []
+        for type in [RecordType.a, .aaaa] {
+            let q = Question(name: name, type: type)
+            let answer = await ask(q, server, transport, check)
+            evidence.append(Self.evidence(answer, q))
+            switch Self.usable(answer) {
+            case .unusable(let why): problems.append("\(type): \(why)")
+            case .ok(let m):
+                for rr in Self.records(m, name: name, type: type) {
+                    switch rr.rdata {
+                    case .a(let a): out.append(a.description)
+                    case .aaaa(let a): out.append(a.description)
+                    default: break
+                    }
+                }
+            }
+        }
+        return (out, problems.count == 2 ? problems.joined(separator: "; ") : nil)
+    }
+
+    /// Every MX exchange has an A or AAAA (at the same server, over the same transport).
+    func mxResolves(_ check: Check, zone: DomainName, server target: ServerTarget, transport: SpecTransport) async
+        -> [CheckResult]
+    {
+        switch await servers(target) {
+        case .failure(let why): return [Self.result(check, .error, why.text)]
+        case .success(let list):
+            var out: [CheckResult] = []
+            for (label, server) in list {
+                var r = Self.result(check, .error, "", id: Self.expandedID(check, server: target, label: label))
+                let q = Question(name: zone, type: .mx)
+                let answer = await ask(q, server, transport, check)
+                r.evidence.dns.append(Self.evidence(answer, q))
+                guard case .ok(let m) = Self.usable(answer) else {
+                    if case .unusable(let why) = Self.usable(answer) { r.message = why }
+                    out.append(r)
+                    continue
+                }
+                let mx = exchanges(m, zone: zone)
+                if mx.count == 1 && mx[0].isNullMX {
+                    r.status = .pass
+                    r.message = "null MX (RFC 7505): no exchange to resolve"
+                    out.append(r)
+                    continue
+                }
+                guard !mx.isEmpty else {
+                    r.status = .fail
+                    r.message = "\(zone) has no MX record"
+                    r.expected = "every exchange has an A or AAAA"
+                    out.append(r)
+                    continue
+                }
+                var missing: [String] = []
+                var problems: [String] = []
+                var found: [String] = []
+                for x in mx {
+                    let (addresses, problem) = await addresses(
+                        of: x.exchange, at: server, transport, check, evidence: &r.evidence.dns)
+                    if let problem {
+                        problems.append("\(x.exchange): \(problem)")
+                    } else if addresses.isEmpty {
+                        missing.append(x.exchange.description)
+                    } else {
+                        found.append("\(x.exchange) [\(addresses.joined(separator: ", "))]")
+                    }
+                }
+                r.expected = "every exchange has an A or AAAA"
+                r.actual = found.joined(separator: ", ")
+                r.missing = missing
+                if !missing.isEmpty {
+                    r.status = .fail
+                    r.message = "no address for " + missing.joined(separator: ", ")
+                } else if !problems.isEmpty {
+                    r.message = "could not resolve: " + problems.joined(separator: "; ")
+                } else {
+                    r.status = .pass
+                    r.message = found.joined(separator: ", ")
+                }
+                out.append(r)
+            }
+            return out
+        }
+    }
+}

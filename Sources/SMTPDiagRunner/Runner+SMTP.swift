@@ -1,0 +1,229 @@
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+import SMTPDiagPlan
+import SMTPDiagSMTP
+import SMTPDiagSMTPWire
+import SMTPDiagSpec
+
+extension Runner {
+    /// Finds the SMTP hosts of a session: every address of every MX exchange (RFC 5321 §5.1, with the
+    /// implicit MX when there is none), or the A/AAAA of a named host.
+    func smtpHosts(
+        _ check: Check, domain: DomainName, target: SMTPTarget, server: ServerTarget, transport: SpecTransport
+    )
+        async -> CheckResult
+    {
+        var r = Self.result(check, .error, "")
+        guard case .success(let list) = await servers(server), let (_, address) = list.first else {
+            r.message = "no DNS server to find the hosts with"
+            return r
+        }
+        var names: [DomainName] = []
+        switch target {
+        case .host(let h):
+            if case .name(let n) = h.host { names = [n] }
+        case .mx(let zone):
+            let q = Question(name: zone, type: .mx)
+            let answer = await ask(q, address, transport, check)
+            r.evidence.dns.append(Self.evidence(answer, q))
+            guard case .ok(let m) = Self.usable(answer) else {
+                if case .unusable(let why) = Self.usable(answer) { r.message = why }
+                return r
+            }
+            let mx = exchanges(m, zone: zone)
+            if mx.contains(where: \.isNullMX) {
+                r.status = .fail
+                r.message = "\(zone) has a null MX (RFC 7505): it accepts no mail"
+                return r
+            }
+            if mx.isEmpty {
+                if m.rcode == .nxDomain {
+                    r.status = .fail
+                    r.message = "\(zone) does not exist (NXDOMAIN)"
+                    return r
+                }
+                names = [zone]  // RFC 5321 §5.1: no MX, the domain itself is the implicit MX.
+                r.evidence.dns.append("no MX: trying \(zone) itself as the implicit MX (RFC 5321 §5.1)")
+            } else {
+                names = mx.map(\.exchange)
+            }
+        }
+        var hosts: [(name: String?, address: String)] = []
+        var without: [String] = []
+        var problems: [String] = []
+        for name in names {
+            let (addresses, problem) = await addresses(
+                of: name, at: address, transport, check, evidence: &r.evidence.dns)
+            if let problem {
+                problems.append("\(name): \(problem)")
+            } else if addresses.isEmpty {
+                without.append(name.description)
+            }
+            for a in addresses { hosts.append((String(name.description.dropLast()), a)) }
+        }
+        await state.setHosts(check.id, hosts)
+        r.actual = hosts.map { "\($0.name ?? "")[\($0.address)]" }.joined(separator: ", ")
+        r.missing = without
+        if hosts.isEmpty {
+            r.status = problems.isEmpty ? .fail : .error
+            r.message =
+                "no SMTP host address found"
+                + (without.isEmpty ? "" : ": no address for " + without.joined(separator: ", "))
+                + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))
+        } else {
+            r.status = .pass
+            r.message = r.actual ?? ""
+            if !without.isEmpty { r.message += " (no address for " + without.joined(separator: ", ") + ")" }
+        }
+        return r
+    }
+
+    /// One step of the session(s) to a host selection: one result per host address.
+    func smtpStep(_ check: Check, session plan: SMTPSessionPlan, step: SMTPStep) async -> [CheckResult] {
+        var targets: [(name: String?, address: String)] = []
+        if case .host(let h) = plan.target, case .address(let a) = h.host {
+            targets = [(nil, a)]
+        } else if let hostsID = check.dependencies.first, let found = await state.hosts(hostsID) {
+            targets = found
+        }
+        guard !targets.isEmpty else { return [Self.result(check, .skip, "no SMTP host to connect to")] }
+        var out: [CheckResult] = []
+        for (name, address) in targets {
+            let port = plan.settings.port
+            let record = await session(plan, name: name, address: address, port: port)
+            let label =
+                (name.map { "\($0)[\(address)]" } ?? (address.contains(":") ? "[\(address)]" : address)) + ":\(port)"
+            let marker = "/smtp@"
+            let head = check.id.rawValue.components(separatedBy: marker).first ?? check.id.rawValue
+            var r = Self.result(check, .error, "", id: CheckID("\(head)\(marker)\(label)/\(step)"))
+            r.evidence.smtp =
+                ["Connecting to \(name ?? address) [\(address)] on port \(port)."]
+                + record.transcript.map(\.description)
+            if let tls = record.tls {
+                r.evidence.tls = [
+                    "version": tls.version, "subject": tls.subject, "issuer": tls.issuer,
+                    "subject_alternative_names": tls.subjectAlternativeNames.joined(separator: ", "),
+                    "not_valid_before": String(tls.notValidBefore), "not_valid_after": String(tls.notValidAfter),
+                    "certificate_sha256": tls.certificateSHA256, "spki_sha256": tls.spkiSHA256,
+                    "verified": String(tls.verified),
+                ]
+            }
+            Self.judge(step, plan: plan, record: record, into: &r)
+            out.append(r)
+        }
+        return out
+    }
+
+    func session(_ plan: SMTPSessionPlan, name: String?, address: String, port: Int) async -> SMTPSessionRecord {
+        let s = plan.settings
+        let recipients = plan.rcpt.map(\.address)
+        let sendMail = plan.mailFrom != nil || !recipients.isEmpty
+        let key = SessionKey(
+            target: plan.target, settings: s, recipients: recipients, mailFrom: sendMail, address: address, port: port,
+            name: name)
+        let helo = s.helo.isEmpty ? options.defaultHelo : s.helo
+        let mode: STARTTLSMode = s.starttls == .required ? .required : (s.starttls == .off ? .off : .optional)
+        let configuration = SMTPSessionConfiguration(
+            helo: helo, mailFrom: sendMail ? s.mailFrom : nil, recipients: recipients, starttls: mode,
+            connectTimeout: s.connectTimeout, bannerTimeout: s.bannerTimeout, commandTimeout: s.commandTimeout,
+            sessionTimeout: s.connectTimeout + s.bannerTimeout + s.commandTimeout * (6 + recipients.count))
+        let tls = SMTPTLSSettings(verify: s.tlsVerify, caFile: s.tlsCAFile)
+        let probe = smtp
+        return await sessions.value(key) {
+            await probe.session(address: address, port: port, serverName: name, configuration: configuration, tls: tls)
+        }
+    }
+
+    /// Judges one step against the session record.
+    static func judge(_ step: SMTPStep, plan: SMTPSessionPlan, record: SMTPSessionRecord, into r: inout CheckResult) {
+        func reply(_ got: SMTPReply?, _ e: ReplyExpectation?, notReached: String) {
+            guard let e else {
+                r.status = .pass
+                r.message = got.map { "\($0.code) \($0.text)" } ?? "not sent"
+                return
+            }
+            r.expected = e.description
+            guard let got else {
+                if let f = record.failure {
+                    r.status = .error
+                    r.message = "\(f)"
+                } else {
+                    r.status = .skip
+                    r.message = notReached
+                }
+                return
+            }
+            let v = Matchers.reply(code: got.code, enhanced: got.enhanced, text: got.text, e)
+            r.status = v.pass ? .pass : .fail
+            r.message = v.message
+            r.actual = v.actual
+        }
+        /// Why a later step was never reached when the session ended normally (a refusal earlier).
+        var stoppedBy: String {
+            if let b = record.banner, b.code / 100 != 2 { return "not attempted: the banner was \(b.code)" }
+            if let e = record.ehlo, e.code / 100 != 2, !record.heloFallback {
+                return "not attempted: EHLO got \(e.code)"
+            }
+            if let m = record.mailFrom, m.code / 100 != 2 { return "not attempted: MAIL FROM got \(m.code)" }
+            return "not attempted"
+        }
+        switch step {
+        case .banner:
+            reply(record.banner, plan.banner, notReached: "no banner")
+        case .ehlo:
+            reply(record.ehlo, plan.ehlo, notReached: stoppedBy)
+            if record.heloFallback, let h = record.helo {
+                r.message += " (EHLO refused; HELO fallback answered \(h.code))"
+            }
+        case .extensions:
+            let have = Set(record.extensions)
+            r.expected = plan.extensions.joined(separator: ", ")
+            r.actual = record.extensions.joined(separator: ", ")
+            if record.ehlo == nil && record.ehloAfterTLS == nil {
+                r.status = record.failure == nil ? .skip : .error
+                r.message = record.failure.map { "\($0)" } ?? stoppedBy
+                return
+            }
+            r.missing = plan.extensions.filter { !have.contains($0) }
+            r.status = r.missing.isEmpty ? .pass : .fail
+            r.message =
+                r.missing.isEmpty
+                ? "advertised: \(r.actual ?? "")" : "not advertised: " + r.missing.joined(separator: ", ")
+        case .starttls:
+            if record.starttls == nil, record.failure == nil || record.ehlo != nil,
+                !(record.ehlo?.ehloKeywords.contains("STARTTLS") ?? false), plan.starttls != nil,
+                record.ehlo?.code ?? 0 / 100 == 2
+            {
+                r.status = .fail
+                r.expected = plan.starttls?.description
+                r.message = "STARTTLS is not offered"
+                return
+            }
+            reply(record.starttls, plan.starttls, notReached: stoppedBy)
+            if r.status == .pass, record.starttls?.code == 220 {
+                if let tls = record.tls {
+                    r.message =
+                        "\(tls.version), \(tls.subject), issued by \(tls.issuer)"
+                        + (tls.verified ? ", verified" : ", not verified")
+                } else if case .tlsFailed(let why) = record.failure {
+                    // The handshake is part of what `starttls:` asserts.
+                    r.status = .fail
+                    r.message = "TLS handshake failed: \(why)"
+                }
+            }
+        case .mailFrom:
+            reply(record.mailFrom, plan.mailFrom, notReached: stoppedBy)
+        case .rcpt(_, let address):
+            let e = plan.rcpt.first { $0.address == address }?.reply
+            reply(record.rcptReply(address), e, notReached: stoppedBy)
+        case .quit:
+            reply(record.quit, plan.quit, notReached: stoppedBy)
+            if r.status == .error, record.quit == nil, record.failure == nil { r.status = .skip }
+        }
+        // A TLS failure that no `starttls:` asserts makes the later steps errors, not failures.
+        if r.status == .skip, case .tlsFailed(let why)? = record.failure {
+            r.status = .error
+            r.message = "TLS handshake failed: \(why)"
+        }
+    }
+}

@@ -1,0 +1,400 @@
+import NIOConcurrencyHelpers
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+import SMTPDiagPlan
+import SMTPDiagSMTPWire
+import SMTPDiagSpec
+
+/// How a run behaves.
+public struct RunOptions: Sendable {
+    /// Plan checks in flight at once. Each makes one or more DNS queries; the default keeps thousands
+    /// of queries in flight.
+    public var jobs: Int = 2000
+    /// The resolvers `system` stands for (from /etc/resolv.conf by default).
+    public var systemResolvers: [DNSServerAddress] = []
+    /// The HELO name when a spec names none.
+    public var defaultHelo: String = "localhost"
+    /// Called after each plan check finishes: (finished, total).
+    public var progress: (@Sendable (Int, Int) -> Void)? = nil
+    /// The whole run's deadline; unfinished checks are reported "not run".
+    public var deadline: Duration? = nil
+    public init() {}
+}
+
+/// Executes a `CheckPlan` in dependency order with bounded concurrency, and turns every plan check
+/// into one or more results (one per NS address, per MX address...). Identical DNS queries and SMTP
+/// sessions are made once per run; retries are the DNS engine's, for network errors only.
+public final class Runner: Sendable {
+    let dns: any DNSProbe
+    let smtp: any SMTPProbe
+    let options: RunOptions
+    let queries = OnceCache<QueryKey, Result<DNSResponse, DNSClientError>>()
+    let sessions = OnceCache<SessionKey, SMTPSessionRecord>()
+    let state = RunState()
+
+    public init(dns: any DNSProbe, smtp: any SMTPProbe, options: RunOptions = RunOptions()) {
+        self.dns = dns
+        self.smtp = smtp
+        self.options = options
+    }
+
+    struct QueryKey: Hashable, Sendable {
+        var question: Question
+        var server: DNSServerAddress
+        var transport: DNSTransport
+    }
+
+    struct SessionKey: Hashable, Sendable {
+        var target: SMTPTarget
+        var settings: SMTPSessionSettings
+        var recipients: [String]
+        var mailFrom: Bool
+        var address: String
+        var port: Int
+        var name: String?
+    }
+
+    /// Runs the plan. `skipped` are checks filtered out, reported as `skip` with their reason. When the
+    /// task is cancelled or the deadline passes, what finished is kept and the rest is `skip`, "not run".
+    public func run(_ plan: CheckPlan, skipped: [(Check, String)] = []) async -> (
+        results: [CheckResult], interrupted: String?
+    ) {
+        let byID = Dictionary(plan.checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var level: [CheckID: Int] = [:]
+        func levelOf(_ c: Check) -> Int {
+            if let l = level[c.id] { return l }
+            level[c.id] = 0
+            let l = c.dependencies.compactMap { byID[$0] }.map { levelOf($0) + 1 }.max() ?? 0
+            level[c.id] = l
+            return l
+        }
+        for c in plan.checks { _ = levelOf(c) }
+        let levels = Dictionary(grouping: plan.checks, by: { level[$0.id] ?? 0 }).sorted { $0.key < $1.key }.map(
+            \.value)
+        let total = plan.checks.count
+
+        let work = Task { [self] in
+            for checks in levels {
+                if Task.isCancelled { break }
+                await withTaskGroup(of: Void.self) { group in
+                    var running = 0
+                    for check in checks {
+                        if Task.isCancelled { break }
+                        if running >= max(1, options.jobs) {
+                            await group.next()
+                            running -= 1
+                        }
+                        group.addTask { [self] in
+                            let results = await evaluate(check)
+                            if Task.isCancelled
+                                && results.contains(where: { $0.status == .error && $0.message.hasSuffix("cancelled") })
+                            {
+                                return
+                            }
+                            let done = await state.record(check.id, results)
+                            options.progress?(done, total)
+                        }
+                        running += 1
+                    }
+                }
+            }
+        }
+        var interrupted: String? = nil
+        if let deadline = options.deadline {
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                if !Task.isCancelled { work.cancel() }
+            }
+            await withTaskCancellationHandler {
+                await work.value
+            } onCancel: {
+                work.cancel()
+            }
+            timer.cancel()
+        } else {
+            await withTaskCancellationHandler {
+                await work.value
+            } onCancel: {
+                work.cancel()
+            }
+        }
+        if work.isCancelled {
+            interrupted = Task.isCancelled ? "interrupted" : "the run deadline passed"
+        }
+
+        var results: [CheckResult] = []
+        let finished = await state.results
+        for check in plan.checks {
+            if let r = finished[check.id] {
+                results += r
+            } else {
+                results.append(
+                    Self.result(check, .skip, "not run: \(interrupted ?? "interrupted") before this check finished"))
+            }
+        }
+        for (check, reason) in skipped { results.append(Self.result(check, .skip, reason)) }
+        return (results, interrupted)
+    }
+
+    static func result(_ check: Check, _ status: CheckStatus, _ message: String, id: CheckID? = nil) -> CheckResult {
+        CheckResult(
+            id: id ?? check.id, planID: check.id, status: status, message: message, location: check.location,
+            domain: String(check.domain.description.dropLast()), tags: check.tags)
+    }
+
+    // MARK: - Evaluation
+
+    func evaluate(_ check: Check) async -> [CheckResult] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        // A prerequisite that did not pass skips this check (contract: skip, never a failure).
+        for dep in check.dependencies {
+            let status = await state.status(dep)
+            if status != .pass {
+                return [
+                    Self.result(check, .skip, "prerequisite \(dep) did not pass (\(status?.rawValue ?? "not run"))")
+                ]
+            }
+        }
+        var results: [CheckResult]
+        switch check.kind {
+        case .discovery(let zone, let via):
+            results = [await discover(check, zone: zone, via: via)]
+        case .records(let name, let type, let e, let server, let t):
+            results = await perServer(check, server, t) { answer in
+                Self.judgeRecords(answer, name: name, type: type, e)
+            } question: {
+                Question(name: name, type: type)
+            }
+        case .soaField(let zone, let field, let server, let t):
+            results = await perServer(check, server, t) { answer in
+                Self.judgeSOA(answer, zone: zone, field: field)
+            } question: {
+                Question(name: zone, type: .soa)
+            }
+        case .soaConsistency(let zone, let servers, let transports, let drift):
+            results = [await consistency(check, zone: zone, servers: servers, transports: transports, maxDrift: drift)]
+        case .mxResolves(let zone, let server, let t):
+            results = await mxResolves(check, zone: zone, server: server, transport: t)
+        case .smtpHosts(let domain, let target, let server, let t):
+            results = [await smtpHosts(check, domain: domain, target: target, server: server, transport: t)]
+        case .smtp(let session, let step):
+            results = await smtpStep(check, session: session, step: step)
+        }
+        let elapsed = start.duration(to: clock.now)
+        return results.map {
+            var r = $0
+            r.duration = elapsed
+            return r
+        }
+    }
+
+    // MARK: - Servers
+
+    /// The concrete servers of a target, with the label they get in result ids.
+    func servers(_ target: ServerTarget) async -> Result<[(String, DNSServerAddress)], Problem> {
+        switch target {
+        case .named(let name, let host, let port):
+            return .success([(ServerTarget.label(name, host, port), DNSServerAddress(host: host, port: port))])
+        case .system:
+            guard !options.systemResolvers.isEmpty else { return .failure(Problem("no resolvers in /etc/resolv.conf")) }
+            return .success(options.systemResolvers.map { (ServerTarget.label("system", $0.host, $0.port), $0) })
+        case .authoritative(let zone, let via):
+            guard let found = await state.discovered(zone: zone, via: via) else {
+                return .failure(Problem("the authoritative servers of \(zone) are not known"))
+            }
+            var out: [(String, DNSServerAddress)] = []
+            for ns in found {
+                for a in ns.addresses {
+                    out.append((ServerTarget.label(String(ns.name.description.dropLast()), a.host, a.port), a))
+                }
+            }
+            return out.isEmpty ? .failure(Problem("no NS of \(zone) has an address")) : .success(out)
+        }
+    }
+
+    func base(_ via: ServerTargetBase) -> ServerTarget {
+        switch via {
+        case .named(let n, let h, let p): return .named(name: n, host: h, port: p)
+        case .system: return .system
+        }
+    }
+
+    static func expandedID(_ check: Check, server: ServerTarget, label: String) -> CheckID {
+        guard case .named = server else {
+            let marker = "@\(server)"
+            return CheckID(check.id.rawValue.replacingFirst(marker, with: "@\(label)"))
+        }
+        return check.id
+    }
+
+    func ask(_ question: Question, _ server: DNSServerAddress, _ transport: SpecTransport, _ check: Check) async
+        -> Result<DNSResponse, DNSClientError>
+    {
+        let t: DNSTransport = transport == .udp ? .udp : .tcp
+        let options = DNSQueryOptions(timeout: check.timeout, retries: check.retries)
+        let probe = dns
+        return await queries.value(QueryKey(question: question, server: server, transport: t)) {
+            await probe.query(question, server: server, transport: t, options: options)
+        }
+    }
+
+    /// A DNS answer reduced to what matchers need, or why it cannot be judged.
+    enum Answer {
+        case ok(DNSResponse)
+        case unusable(String)
+    }
+
+    static func usable(_ r: Result<DNSResponse, DNSClientError>) -> Answer {
+        switch r {
+        case .failure(let e): return .unusable("\(e)")
+        case .success(let response):
+            if response.isTruncated && response.transport == .udp {
+                return .unusable("truncated over UDP (TC set): the answer did not fit; ask over TCP")
+            }
+            guard response.rcode == .noError || response.rcode == .nxDomain else {
+                return .unusable("\(response.rcode) from \(response.server) over \(response.transport)")
+            }
+            return .ok(response)
+        }
+    }
+
+    static func evidence(_ r: Result<DNSResponse, DNSClientError>, _ q: Question) -> String {
+        switch r {
+        case .failure(let e): return "\(q) -> \(e)"
+        case .success(let m):
+            let records = (m.message.answers + m.message.authorities).map(\.description)
+            return
+                "\(q) @\(m.server) \(m.transport) -> \(m.rcode) [\(m.message.header.flagNames.joined(separator: " "))] "
+                + "\(m.roundTrip.components.attoseconds / 1_000_000_000_000_000 + m.roundTrip.components.seconds * 1000)ms"
+                + (records.isEmpty ? "" : ": " + records.joined(separator: "; "))
+        }
+    }
+
+    /// One query per concrete server of `target`; each gives a result.
+    func perServer(
+        _ check: Check, _ target: ServerTarget, _ transport: SpecTransport, judge: (DNSResponse) -> Matchers.Verdict,
+        question: () -> Question
+    ) async -> [CheckResult] {
+        let q = question()
+        switch await servers(target) {
+        case .failure(let reason):
+            return [Self.result(check, .error, reason.text)]
+        case .success(let list):
+            var out: [CheckResult] = []
+            for (label, address) in list {
+                let id = Self.expandedID(check, server: target, label: label)
+                let answer = await ask(q, address, transport, check)
+                var r = Self.result(check, .error, "", id: id)
+                r.evidence.dns = [Self.evidence(answer, q)]
+                switch Self.usable(answer) {
+                case .unusable(let why):
+                    r.message = why
+                case .ok(let response):
+                    let v = judge(response)
+                    r.status = v.pass ? .pass : .fail
+                    r.message = v.message
+                    r.expected = v.expected
+                    r.actual = v.actual
+                    r.missing = v.missing
+                    r.extra = v.extra
+                }
+                out.append(r)
+            }
+            return out
+        }
+    }
+
+    /// The records of the asked type at the name, following a CNAME chain inside the answer.
+    static func records(_ response: DNSResponse, name: DomainName, type: RecordType) -> [ResourceRecord] {
+        let answers = response.message.answers
+        if type == .cname { return answers.filter { $0.type == .cname && $0.name == name } }
+        var owner = name
+        var seen: Set<DomainName> = [name]
+        while let c = answers.first(where: { $0.type == .cname && $0.name == owner }), case .cname(let v) = c.rdata,
+            !seen.contains(v.target)
+        {
+            owner = v.target
+            seen.insert(owner)
+        }
+        return answers.filter { $0.type == type && $0.name == owner }
+    }
+
+    static func judgeRecords(_ response: DNSResponse, name: DomainName, type: RecordType, _ e: RecordSetExpectation)
+        -> Matchers.Verdict
+    {
+        var v = Matchers.recordSet(records(response, name: name, type: type), e)
+        if response.rcode == .nxDomain && !v.pass { v.message += " (NXDOMAIN: the name does not exist)" }
+        return v
+    }
+
+    static func judgeSOA(_ response: DNSResponse, zone: DomainName, field: SOAField) -> Matchers.Verdict {
+        guard case .soa(let soa)? = records(response, name: zone, type: .soa).first?.rdata else {
+            return Matchers.Verdict(
+                pass: false, message: "no SOA for \(zone) (\(response.rcode))", expected: "an SOA record",
+                actual: "none")
+        }
+        switch field {
+        case .present:
+            return Matchers.Verdict(
+                pass: true, message: "SOA serial \(soa.serial)", expected: "an SOA record", actual: "\(soa)")
+        case .mname(let m):
+            return Matchers.Verdict(
+                pass: soa.mname == m, message: soa.mname == m ? "\(soa.mname)" : "mname is \(soa.mname)",
+                expected: "\(m)", actual: "\(soa.mname)")
+        case .rname(let r):
+            return Matchers.Verdict(
+                pass: soa.rname == r, message: soa.rname == r ? "\(soa.rname)" : "rname is \(soa.rname)",
+                expected: "\(r)", actual: "\(soa.rname)")
+        case .serial(let s):
+            let ok = s.matches(Int64(soa.serial))
+            return Matchers.Verdict(
+                pass: ok, message: ok ? "serial \(soa.serial)" : "serial \(soa.serial)", expected: "\(s)",
+                actual: "\(soa.serial)")
+        }
+    }
+}
+
+/// What the run has learnt so far: results by plan check, discovered servers, SMTP hosts.
+actor RunState {
+    var results: [CheckID: [CheckResult]] = [:]
+    var discoveries: [String: [AuthoritativeServer]] = [:]
+    var hosts: [CheckID: [(name: String?, address: String)]] = [:]
+
+    func record(_ id: CheckID, _ r: [CheckResult]) -> Int {
+        results[id] = r
+        return results.count
+    }
+
+    /// A plan check passed when every one of its results did.
+    func status(_ id: CheckID) -> CheckStatus? {
+        guard let r = results[id] else { return nil }
+        if r.contains(where: { $0.status == .fail }) { return .fail }
+        if r.contains(where: { $0.status == .error }) { return .error }
+        if r.contains(where: { $0.status == .skip }) { return .skip }
+        return .pass
+    }
+
+    func setDiscovered(zone: DomainName, via: ServerTargetBase, _ found: [AuthoritativeServer]) {
+        discoveries["\(zone)|\(via)"] = found
+    }
+
+    func discovered(zone: DomainName, via: ServerTargetBase) -> [AuthoritativeServer]? { discoveries["\(zone)|\(via)"] }
+
+    func setHosts(_ id: CheckID, _ list: [(name: String?, address: String)]) { hosts[id] = list }
+    func hosts(_ id: CheckID) -> [(name: String?, address: String)]? { hosts[id] }
+}
+
+/// Why a server list could not be had.
+struct Problem: Error, CustomStringConvertible {
+    let text: String
+    init(_ text: String) { self.text = text }
+    var description: String { text }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let r = range(of: target) else { return self }
+        return replacingCharacters(in: r, with: replacement)
+    }
+}
