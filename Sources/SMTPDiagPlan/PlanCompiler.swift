@@ -117,20 +117,34 @@ public struct PlanCompiler: Sendable {
         // MARK: - Files
 
         mutating func compile(_ file: SpecFile) {
-            var unique: [DomainSpec] = []
-            unique.reserveCapacity(file.domains.count)
+            var fresh: [DomainSpec] = []
+            var repeated: [DomainSpec] = []
+            fresh.reserveCapacity(file.domains.count)
             for domain in file.domains {
-                if let previous = domains[domain.name] {
-                    diagnostics.append(
-                        SpecDiagnostic(
-                            domain.location, path: "domains.\(domain.name.description.dropLast())",
-                            "domain \(domain.name) is also defined at \(previous)"))
-                    continue
+                if domains[domain.name] == nil {
+                    domains[domain.name] = domain.location
+                    fresh.append(domain)
+                } else {
+                    repeated.append(domain)
                 }
-                domains[domain.name] = domain.location
-                unique.append(domain)
             }
-            compileDomains(unique, file: file)
+            compileDomains(fresh, file: file)
+            // A domain that an earlier file also checks: allowed (one file per team, say), but the same
+            // check twice is not. Rare, so compared against the earlier checks one domain at a time.
+            for domain in repeated {
+                var extra = State()
+                extra.compile(domain, file: file)
+                let earlier = Dictionary(
+                    checks.filter { $0.domain == domain.name }.map { ($0.id, $0.location) }, uniquingKeysWith: { a, _ in a })
+                for c in extra.checks {
+                    if let previous = earlier[c.id] {
+                        diagnostics.append(SpecDiagnostic(c.location, path: c.id.rawValue, "this check is also defined at \(previous)"))
+                    } else {
+                        checks.append(c)
+                    }
+                }
+                diagnostics += extra.diagnostics
+            }
             for (i, route) in file.routes.enumerated() { compile(route, index: i, file: file) }
         }
 
@@ -167,7 +181,8 @@ public struct PlanCompiler: Sendable {
 
         mutating func compile(_ domain: DomainSpec, file: SpecFile) {
             let zone = domain.name
-            let prefix = String(zone.description.dropLast())
+            // Ids are canonical: DNS names compare without case (RFC 4343), so ids use lower case.
+            let prefix = String(zone.description.dropLast()).lowercased()
             let path = "domains.\(prefix)"
             let dns = settings(domain.dns, file)
             guard let servers = servers(dns, file: file, zone: zone, path: "\(path).dns") else { return }
