@@ -99,6 +99,14 @@ var targets: [Target] = [
         exclude: ["Fixtures"]
     ),
     .testTarget(
+        name: "SMTPDiagRunnerTests",
+        dependencies: [
+            "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire",
+            "SMTPDiagSMTPWire",
+        ],
+        exclude: ["Snapshots"]
+    ),
+    .testTarget(
         name: "SMTPDiagSMTPTests",
         dependencies: [
             "SMTPDiagSMTP",

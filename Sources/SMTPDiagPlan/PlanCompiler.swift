@@ -135,10 +135,13 @@ public struct PlanCompiler: Sendable {
                 var extra = State()
                 extra.compile(domain, file: file)
                 let earlier = Dictionary(
-                    checks.filter { $0.domain == domain.name }.map { ($0.id, $0.location) }, uniquingKeysWith: { a, _ in a })
+                    checks.filter { $0.domain == domain.name }.map { ($0.id, $0.location) },
+                    uniquingKeysWith: { a, _ in a })
                 for c in extra.checks {
                     if let previous = earlier[c.id] {
-                        diagnostics.append(SpecDiagnostic(c.location, path: c.id.rawValue, "this check is also defined at \(previous)"))
+                        diagnostics.append(
+                            SpecDiagnostic(c.location, path: c.id.rawValue, "this check is also defined at \(previous)")
+                        )
                     } else {
                         checks.append(c)
                     }

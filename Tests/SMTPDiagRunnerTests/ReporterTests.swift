@@ -1,0 +1,100 @@
+import Foundation
+import SMTPDiagPlan
+import SMTPDiagSpec
+import Testing
+
+@testable import SMTPDiagReport
+@testable import SMTPDiagRunner
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+@Suite("Reporters")
+struct ReporterTests {
+    static func result(_ id: String, _ status: CheckStatus, _ message: String) -> CheckResult {
+        CheckResult(
+            id: CheckID(id), planID: CheckID(id), status: status, message: message,
+            expected: status == .fail ? "250" : nil,
+            actual: status == .fail ? "550 <a&b>" : nil, missing: status == .fail ? ["x"] : [],
+            location: SourceLocation(file: "/w/specs/a.yaml", line: 3, column: 5), domain: "example.test", tags: [],
+            duration: .milliseconds(12))
+    }
+
+    static let report = RunReport(
+        results: [
+            result("example.test/mx@ns1[127.0.0.10]/udp", .pass, "ok"),
+            result(
+                "example.test/smtp@mx1[127.0.0.11]:25/rcpt[x]", .fail, "got 550 \"quoted\" <tag> & more\nsecond line"),
+            result("example.test/soa.consistent", .error, "timeout: 100% gone, a:b"),
+            result("example.test/records[# TXT]@ns1/udp", .skip, "filtered out (--tag)"),
+        ], started: 0, duration: .milliseconds(1500), interrupted: false, files: ["/w/specs/a.yaml"])
+
+    static let options = ReportOptions(color: false, verbose: false, relativeTo: "/w")
+
+    @Test func exitCodes() {
+        #expect(Self.report.exitCode == 1)
+        var onlyError = Self.report
+        onlyError.results.remove(at: 1)
+        #expect(onlyError.exitCode == 3)
+        var clean = onlyError
+        clean.results.remove(at: 1)
+        #expect(clean.exitCode == 0)
+        clean.interrupted = true
+        #expect(clean.exitCode == 3)
+    }
+
+    @Test func human() {
+        let text = HumanReporter().render(Self.report, options: Self.options)
+        #expect(text.contains("FAIL  example.test/smtp@mx1[127.0.0.11]:25/rcpt[x]"))
+        #expect(text.contains("        at specs/a.yaml:3:5"))
+        #expect(text.contains("        missing:  x"))
+        #expect(text.hasSuffix("Summary: 4 checks in 1 file(s): 1 pass, 1 fail, 1 error, 1 skip (1.5s)\n"))
+        #expect(!text.contains("\u{1B}["))
+        let colored = HumanReporter().render(Self.report, options: ReportOptions(color: true))
+        #expect(colored.contains("\u{1B}[31mFAIL \u{1B}[0m"))
+    }
+
+    @Test func junitEscapes() throws {
+        let xml = JUnitReporter().render(Self.report, options: Self.options)
+        #expect(xml.contains("&lt;tag&gt; &amp; more"))
+        #expect(xml.contains("<skipped message=\"filtered out (--tag)\"/>"))
+        // A real XML parser reads it.
+        let doc = try XMLDocument(data: Data(xml.utf8))
+        #expect(try doc.nodes(forXPath: "//testcase").count == 4)
+        #expect(try doc.nodes(forXPath: "//failure").count == 1)
+        #expect(try doc.nodes(forXPath: "//error").count == 1)
+    }
+
+    @Test func tap() {
+        let lines = TAPReporter().render(Self.report, options: Self.options).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "TAP version 13")
+        #expect(lines[1] == "1..4")
+        #expect(lines.contains("ok 1 - example.test/mx@ns1[127.0.0.10]/udp"))
+        #expect(lines.contains("not ok 2 - example.test/smtp@mx1[127.0.0.11]:25/rcpt[x]"))
+        #expect(lines.contains("ok 4 - example.test/records[\\# TXT]@ns1/udp # SKIP filtered out (--tag)"))
+        #expect(lines.contains("  message: \"got 550 \\\"quoted\\\" <tag> & more\\nsecond line\""))
+    }
+
+    @Test func github() {
+        let text = GitHubReporter().render(Self.report, options: Self.options)
+        #expect(
+            text.contains(
+                "::error file=specs/a.yaml,line=3,col=5,title=example.test/smtp@mx1[127.0.0.11]%3A25/rcpt[x]::got 550"))
+        #expect(text.contains("%0Asecond line"))
+        #expect(
+            text.contains(
+                "::warning file=specs/a.yaml,line=3,col=5,title=example.test/soa.consistent::timeout: 100%25 gone"))
+        let md = GitHubReporter.stepSummary(Self.report, options: Self.options)
+        #expect(md.contains("| 4 | 1 | 1 | 1 | 1 |"))
+    }
+
+    @Test func jsonIsVersioned() throws {
+        let text = JSONReporter().render(Self.report, options: Self.options)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(doc["format"] as? String == "smtpdiag-spec-report")
+        #expect(doc["version"] as? Int == 1)
+        #expect(doc["exit_code"] as? Int == 1)
+        #expect((doc["checks"] as? [[String: Any]])?.count == 4)
+    }
+}
