@@ -9,6 +9,7 @@ let fuzzing = ProcessInfo.processInfo.environment["SMTPDIAG_FUZZ"] == "1"
 var products: [Product] = [
     .executable(name: "smtpdiag-spec", targets: ["smtpdiag-spec"]),
     .executable(name: "smtpdiag-dnsbench", targets: ["DNSBench"]),
+    .executable(name: "smtpdiag-smtpbench", targets: ["SMTPBench"]),
 ]
 
 var targets: [Target] = [
@@ -83,6 +84,11 @@ var targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
         ],
         path: "Benchmarks/DNSBench"
+    ),
+    .executableTarget(
+        name: "SMTPBench",
+        dependencies: ["SMTPDiagSMTP", "SMTPDiagSMTPWire"],
+        path: "Benchmarks/SMTPBench"
     ),
     .testTarget(
         name: "SMTPDiagDNSWireTests",

@@ -159,6 +159,9 @@ public struct Check: Hashable, Sendable, Identifiable {
     /// The run-time settings for DNS queries.
     public var timeout: Duration
     public var retries: Int
+    /// Reported, but never fails the run: SMTPDiag's local-domain checks, since "internal DNS unaware
+    /// of external DNS" is a valid topology.
+    public var advisory: Bool = false
 }
 
 /// The compiled checks of a set of spec files, in a stable order.

@@ -358,47 +358,68 @@ public struct PlanCompiler: Sendable {
                 diagnostics.append(SpecDiagnostic(route.location, path: path, "the route's addresses have no domain"))
                 return
             }
-            let dns = settings(DNSSettings(), file)
-            guard let servers = servers(dns, file: file, zone: toDomain, path: "defaults.dns") else { return }
+            var remoteSettings = DNSSettings()
+            remoteSettings.servers = route.remoteServers
+            var localSettings = DNSSettings()
+            localSettings.servers = route.localServers
+            let remoteDNS = settings(remoteSettings, file)
+            let localDNS = settings(localSettings, file)
+            guard let remote = servers(remoteDNS, file: file, zone: toDomain, path: "\(path).remote_dns"),
+                let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
+            else { return }
             let prefix = "route[\(route.from)->\(route.to)]"
-            let timeout = dns.timeout ?? .seconds(2)
-            let retries = dns.retries ?? 1
-            let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(servers.discoveryVia))")
-            if servers.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
+            let timeout = remoteDNS.timeout ?? .seconds(2)
+            let retries = remoteDNS.retries ?? 1
+            let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(remote.discoveryVia))")
+            if remote.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
                 self.add(
                     Check(
-                        id: discoveryID, kind: .discovery(zone: toDomain, via: servers.discoveryVia),
+                        id: discoveryID, kind: .discovery(zone: toDomain, via: remote.discoveryVia),
                         location: route.location, domain: toDomain, tags: route.tags, dependencies: [],
                         timeout: timeout,
                         retries: retries))
             }
-            func add(_ id: String, _ kind: CheckKind, _ zone: DomainName, _ server: ServerTarget) {
+            func add(
+                _ id: String, _ kind: CheckKind, _ zone: DomainName, _ server: ServerTarget, advisory: Bool = false
+            ) {
                 var deps: [CheckID] = []
                 if case .authoritative = server { deps = [discoveryID] }
                 self.add(
                     Check(
                         id: CheckID(id), kind: kind, location: route.location, domain: zone, tags: route.tags,
-                        dependencies: deps, timeout: timeout, retries: retries))
+                        dependencies: deps, timeout: timeout, retries: retries, advisory: advisory))
             }
             let atLeastOne = RecordSetExpectation(count: .range(min: 1, max: nil), location: route.location)
-            // SMTPDiag's order: the remote SOA over TCP and UDP, the local MX and A, the remote MX and A.
-            for server in servers.targets {
+            // SMTPDiag's order: the remote SOA over TCP and UDP at each server and whether the serials match,
+            // the local MX and A (advisory), the remote MX and A, then every MX address.
+            for server in remote.targets {
                 for t in [SpecTransport.tcp, .udp] {
                     add(
                         "\(prefix)/remote.soa@\(server)/\(t.rawValue)",
                         .soaField(zone: toDomain, field: .present, server: server, transport: t), toDomain, server)
                 }
             }
-            for (side, zone) in [("local", fromDomain), ("remote", toDomain)] {
-                for server in servers.targets {
+            self.add(
+                Check(
+                    id: CheckID("\(prefix)/remote.soa.consistent"),
+                    kind: .soaConsistency(
+                        zone: toDomain, servers: remote.targets, transports: [.tcp, .udp], maxDrift: 0),
+                    location: route.location, domain: toDomain, tags: route.tags,
+                    dependencies: remote.targets.contains(where: {
+                        if case .authoritative = $0 { return true } else { return false }
+                    }) ? [discoveryID] : [],
+                    timeout: timeout, retries: retries))
+            for (side, zone, list) in [("local", fromDomain, local), ("remote", toDomain, remote)] {
+                for server in list.targets {
                     for t in [SpecTransport.tcp, .udp] {
                         add(
                             "\(prefix)/\(side).mx@\(server)/\(t.rawValue)",
                             .records(name: zone, type: .mx, expectation: atLeastOne, server: server, transport: t),
-                            zone, server)
+                            zone, server, advisory: side == "local")
                         add(
                             "\(prefix)/\(side).mx_resolves@\(server)/\(t.rawValue)",
-                            .mxResolves(zone: zone, server: server, transport: t), zone, server)
+                            .mxResolves(zone: zone, server: server, transport: t), zone, server,
+                            advisory: side == "local")
                     }
                 }
             }
@@ -411,7 +432,7 @@ public struct PlanCompiler: Sendable {
             expect.rcpt = [rcpt]
             compileSMTP(
                 prefix: prefix, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
-                location: route.location, servers: servers, transports: [.udp], tags: route.tags, timeout: timeout,
+                location: route.location, servers: remote, transports: [.udp], tags: route.tags, timeout: timeout,
                 retries: retries, discoveryID: discoveryID)
         }
 

@@ -23,7 +23,9 @@ public struct HumanReporter: Reporter {
             case .skip: label = paint("SKIP ", gray)
             }
             guard listAll || r.status == .fail || r.status == .error else { continue }
-            lines.append("\(label) \(r.id)  \(r.message)")
+            lines.append(
+                "\(label) \(r.id)  \(r.message)"
+                    + (r.advisory && r.status != .pass ? " (advisory: does not fail the run)" : ""))
             if r.status == .fail || r.status == .error {
                 lines.append(
                     paint("        at \(options.path(r.location.file)):\(r.location.line):\(r.location.column)", gray))

@@ -18,6 +18,7 @@ public struct JSONReporter: Reporter {
                 "missing": r.missing, "extra": r.extra,
                 "evidence": ["dns": r.evidence.dns, "smtp": r.evidence.smtp, "tls": r.evidence.tls],
             ]
+            if r.advisory { o["advisory"] = true }
             if let e = r.expected { o["expected"] = e }
             if let a = r.actual { o["actual"] = a }
             return o

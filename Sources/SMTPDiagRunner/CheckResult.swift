@@ -43,6 +43,8 @@ public struct CheckResult: Sendable, Hashable {
     public var tags: [String]
     public var duration: Duration
     public var evidence: Evidence
+    /// Reported but never counted for the exit code (SMTPDiag's local-domain checks).
+    public var advisory: Bool = false
 
     public init(
         id: CheckID, planID: CheckID, status: CheckStatus, message: String, expected: String? = nil,
@@ -89,12 +91,17 @@ public struct RunReport: Sendable {
 
     public func count(_ status: CheckStatus) -> Int { results.reduce(0) { $0 + ($1.status == status ? 1 : 0) } }
 
+    /// Like `count`, without the advisory results.
+    func counting(_ status: CheckStatus) -> Int {
+        results.reduce(0) { $0 + ($1.status == status && !$1.advisory ? 1 : 0) }
+    }
+
     /// Contract exit codes: 1 when any check failed, else 3 when any errored, else 0. (2 is for invalid
     /// specs and usage, decided before a run.) Reporters never decide it.
     public var exitCode: Int32 {
-        if count(.fail) > 0 { return 1 }
+        if counting(.fail) > 0 { return 1 }
         // An interrupted run did not check everything: never report it as a clean pass.
-        if count(.error) > 0 || interrupted { return 3 }
+        if counting(.error) > 0 || interrupted { return 3 }
         return 0
     }
 }

@@ -137,9 +137,11 @@ public final class Runner: Sendable {
     }
 
     static func result(_ check: Check, _ status: CheckStatus, _ message: String, id: CheckID? = nil) -> CheckResult {
-        CheckResult(
+        var r = CheckResult(
             id: id ?? check.id, planID: check.id, status: status, message: message, location: check.location,
             domain: String(check.domain.description.dropLast()), tags: check.tags)
+        r.advisory = check.advisory
+        return r
     }
 
     // MARK: - Evaluation

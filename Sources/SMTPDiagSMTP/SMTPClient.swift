@@ -129,6 +129,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private let promise: EventLoopPromise<SMTPSessionRecord>
     private var timer: Scheduled<Void>?
     private var completed = false
+    /// The cipher suite from the ServerHello, filled in by the sniffer on this handler's event loop.
+    private var cipher: UInt16?
 
     init(
         machine: SMTPSessionStateMachine<ContinuousClock>, peer: String, serverName: String?,
@@ -203,6 +205,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
                     context: tlsContext.get(),
                     serverHostname: verify ? serverName : serverName.flatMap { Self.isHostName($0) ? $0 : nil })
                 try context.pipeline.syncOperations.addHandler(handler, position: .first)
+                try context.pipeline.syncOperations.addHandler(
+                    ServerHelloSniffer(found: { [weak self] in self?.cipher = $0 }), position: .first)
                 arm(context)
             } catch {
                 perform(machine.tlsFailed("cannot start TLS: \(error)"), context: context)
@@ -232,11 +236,13 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     private func tlsInfo(context: ChannelHandlerContext) -> TLSInfo {
+        let cipherName = cipher.map(TLSServerHello.name)
         let ssl = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
         let version = ssl?.tlsVersion.map(Self.describe) ?? "unknown"
         guard let cert = ssl?.peerCertificate else {
             return TLSInfo(
-                version: version, cipher: nil, subject: "", issuer: "", subjectAlternativeNames: [], notValidBefore: 0,
+                version: version, cipher: cipherName, subject: "", issuer: "", subjectAlternativeNames: [],
+                notValidBefore: 0,
                 notValidAfter: 0, certificateSHA256: "", spkiSHA256: "", verified: verify)
         }
         let der = (try? cert.toDERBytes()) ?? []
@@ -262,7 +268,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             }
         }
         return TLSInfo(
-            version: version, cipher: nil, subject: Self.describe(cert.subjectName),
+            version: version, cipher: cipherName, subject: Self.describe(cert.subjectName),
             issuer: Self.describe(cert.issuerName),
             subjectAlternativeNames: sans, notValidBefore: Int(cert.notValidBefore),
             notValidAfter: Int(cert.notValidAfter),
@@ -295,6 +301,29 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         case .tlsv12: return "TLSv1.2"
         case .tlsv13: return "TLSv1.3"
         }
+    }
+}
+
+/// Passes bytes through untouched, reading the cipher suite from the server's ServerHello on the way
+/// (NIOSSL does not report it), then leaves the pipeline.
+final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private var seen: [UInt8] = []
+    private let found: (UInt16) -> Void
+
+    init(found: @escaping (UInt16) -> Void) { self.found = found }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        seen += buffer.readableBytesView.prefix(512 - seen.count)
+        let outcome = TLSServerHello.parse(seen)
+        // Report before forwarding: the handshake may complete inside the forwarded read.
+        if case .cipher(let c) = outcome { found(c) }
+        // Forward before leaving: once removed, this handler can no longer pass anything on.
+        context.fireChannelRead(data)
+        if case .needMore = outcome, seen.count < 512 { return }
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 }
 

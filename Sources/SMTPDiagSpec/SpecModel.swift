@@ -265,6 +265,23 @@ public struct RouteSpec: Hashable, Sendable {
     public var to: String
     public var location: SourceLocation
     public var tags: [String]
+    /// Extension: the servers for the sender's (local) domain, as SMTPDiag's internal DNS; default the
+    /// spec's `defaults.dns.servers`.
+    public var localServers: [Located<String>]?
+    /// Extension: the servers for the recipient's (remote) domain, as SMTPDiag's `-d`.
+    public var remoteServers: [Located<String>]?
+
+    public init(
+        from: String, to: String, location: SourceLocation, tags: [String] = [], localServers: [Located<String>]? = nil,
+        remoteServers: [Located<String>]? = nil
+    ) {
+        self.from = from
+        self.to = to
+        self.location = location
+        self.tags = tags
+        self.localServers = localServers
+        self.remoteServers = remoteServers
+    }
 }
 
 /// A named DNS server of `dns_servers:`.
@@ -273,6 +290,13 @@ public struct ServerDefinition: Hashable, Sendable {
     public var host: String
     public var port: Int
     public var location: SourceLocation
+
+    public init(name: String, host: String, port: Int, location: SourceLocation) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.location = location
+    }
 }
 
 /// One loaded spec file.
@@ -284,4 +308,17 @@ public struct SpecFile: Hashable, Sendable {
     public var defaultSMTP: SMTPSettings
     public var domains: [DomainSpec]
     public var routes: [RouteSpec]
+
+    public init(
+        path: String, version: Int = 1, servers: [ServerDefinition], defaultDNS: DNSSettings = DNSSettings(),
+        defaultSMTP: SMTPSettings = SMTPSettings(), domains: [DomainSpec] = [], routes: [RouteSpec] = []
+    ) {
+        self.path = path
+        self.version = version
+        self.servers = servers
+        self.defaultDNS = defaultDNS
+        self.defaultSMTP = defaultSMTP
+        self.domains = domains
+        self.routes = routes
+    }
 }

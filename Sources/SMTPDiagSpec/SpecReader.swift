@@ -19,7 +19,7 @@ public enum SpecKeys {
     public static let expect = ["banner", "ehlo", "extensions", "starttls", "mail_from", "rcpt", "quit"]
     public static let reply = ["code", "enhanced", "text"]
     public static let range = ["min", "max"]
-    public static let route = ["from", "to", "tags"]
+    public static let route = ["from", "to", "tags", "local_dns", "remote_dns"]
     /// Server names every spec may use without defining them.
     public static let predefinedServers = ["system", "authoritative"]
 }
@@ -732,9 +732,17 @@ struct SpecReader {
         var from: String? = nil
         var to: String? = nil
         var tags: [String] = []
+        var local: [Located<String>]? = nil
+        var remote: [Located<String>]? = nil
         for (key, _, v) in pairs {
             let p = join(path, key)
             switch key {
+            case "local_dns", "remote_dns":
+                guard let list = walker.sequence(v, p, what: "a list of server names") else { continue }
+                let names = list.enumerated().compactMap { i, n in
+                    walker.string(n, "\(p)[\(i)]", what: "a server name").map { Located($0, walker.location(n)) }
+                }
+                if key == "local_dns" { local = names } else { remote = names }
             case "from":
                 if let s = walker.string(v, p, what: "the sender's address"), checkAddress(s, v, p) { from = s }
             case "to":
@@ -750,6 +758,7 @@ struct SpecReader {
             walker.error(node, join(path, key), "missing key `\(key)`", expected: "an email address")
         }
         guard let from, let to else { return nil }
-        return RouteSpec(from: from, to: to, location: walker.location(node), tags: tags)
+        return RouteSpec(
+            from: from, to: to, location: walker.location(node), tags: tags, localServers: local, remoteServers: remote)
     }
 }

@@ -130,6 +130,7 @@ public enum SpecSchema {
                     "from": ["type": "string", "pattern": "^[^\\s<>@]+@[^\\s<>@]+$"],
                     "to": ["type": "string", "pattern": "^[^\\s<>@]+@[^\\s<>@]+$"],
                     "tags": ["type": "array", "items": ["type": "string"]],
+                    "local_dns": strings(), "remote_dns": strings(),
                 ], required: ["from", "to"]),
         ]
     }

@@ -200,7 +200,9 @@ struct RunOptionsGroup: ParsableArguments {
     static func glob(_ pattern: String, _ text: String) -> Bool { fnmatch(pattern, text, 0) == 0 }
 
     /// Runs the plan, writes every report, and returns the exit code.
-    func execute(plan full: CheckPlan, files: [String]) async -> Int32 {
+    func execute(
+        plan full: CheckPlan, files: [String], human: ((RunReport, Bool) -> String)? = nil
+    ) async -> Int32 {
         let (plan, skipped) = select(full)
         var options = RunOptions()
         options.jobs = jobs
@@ -226,10 +228,14 @@ struct RunOptionsGroup: ParsableArguments {
             interruptReason: interrupted, files: files)
         let cwd = FileManager.default.currentDirectoryPath
         let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        print(
-            format.reporter.render(
-                report, options: ReportOptions(color: color && format == .human, verbose: verbose, relativeTo: cwd)),
-            terminator: "")
+        if format == .human, let human {
+            print(human(report, color), terminator: "")
+        } else {
+            print(
+                format.reporter.render(
+                    report, options: ReportOptions(color: color && format == .human, verbose: verbose, relativeTo: cwd)),
+                terminator: "")
+        }
         for target in reportTargets {
             let text = target.format.reporter.render(
                 report, options: ReportOptions(color: false, verbose: true, relativeTo: cwd))

@@ -6,13 +6,15 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtpdiag-spec",
         abstract: "Check that mail to your domains still routes: DNS and SMTP expectations as code.",
-        subcommands: [Run.self, Lint.self, Plan.self, Schema.self, Query.self]
+        subcommands: [Run.self, Diag.self, Init.self, Lint.self, Plan.self, Schema.self, Query.self]
     )
 
     /// As ArgumentParser's, but usage errors exit 2 (the contract's "invalid spec or usage"), not 64.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            // SMTPDiag's own switches.
+            let arguments = CommandLine.arguments.dropFirst().map { $0 == "/v" ? "-v" : ($0 == "/?" ? "--help" : $0) }
+            var command = try parseAsRoot(Array(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -52,6 +52,7 @@ struct PostfixTests {
         let tls = try #require(r.tls)
         #expect(tls.verified)
         #expect(tls.version.hasPrefix("TLSv1."))
+        #expect(tls.cipher?.hasPrefix("TLS_") == true, "cipher \(String(describing: tls.cipher))")
         #expect(tls.subjectAlternativeNames.contains("DNS:mx1.example.test"))
         #expect(tls.issuer.contains("CN=smtpdiag-spec lab CA"))
         #expect(tls.notValidBefore < tls.notValidAfter)

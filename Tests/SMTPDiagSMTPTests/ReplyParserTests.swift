@@ -142,6 +142,17 @@ struct CommandTests {
         }
     }
 
+    @Test func cipherFromServerHello() {
+        // A TLS 1.3 ServerHello: record header, handshake header, version, random, 32-byte session id, suite.
+        var hello: [UInt8] = [0x16, 0x03, 0x03, 0x00, 0x7A, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03]
+        hello += Array(repeating: 0xAB, count: 32) + [32] + Array(repeating: 0x01, count: 32) + [0x13, 0x02, 0x00]
+        #expect(TLSServerHello.parse(hello) == .cipher(0x1302))
+        #expect(TLSServerHello.name(0x1302) == "TLS_AES_256_GCM_SHA384")
+        #expect(TLSServerHello.name(0xABCD) == "0xABCD")
+        #expect(TLSServerHello.parse(Array(hello.prefix(50))) == .needMore)
+        #expect(TLSServerHello.parse(Array("250 not tls at all".utf8)) == .notServerHello)
+    }
+
     @Test func sha256() {
         #expect(
             SHA256.hex(SHA256.hash(Array("abc".utf8)))

@@ -1,0 +1,139 @@
+import SMTPDiagRunner
+
+/// The console of the classic `diag` command, in SMTPDiag's sequence and wording: white for actions,
+/// gray for information, green for passes, red for failures.
+public struct DiagReporter: Sendable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+
+    var localDomain: String { String(from.split(separator: "@").last ?? "") }
+    var remoteDomain: String { String(to.split(separator: "@").last ?? "") }
+
+    public func render(_ report: RunReport, options: ReportOptions) -> String {
+        func paint(_ text: String, _ code: String) -> String {
+            options.color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        }
+        func action(_ s: String) -> String { paint(s, "97") }
+        func info(_ s: String) -> String { paint(s, "90") }
+        func pass(_ s: String) -> String { paint(s, "32") }
+        func fail(_ s: String) -> String { paint(s, "31") }
+        let results = report.results
+        func part(_ r: CheckResult) -> String {
+            let id = r.id.rawValue
+            guard let slash = id.range(of: "]/") else { return id }
+            return String(id[slash.upperBound...])
+        }
+        func with(_ prefix: String) -> [CheckResult] { results.filter { part($0).hasPrefix(prefix) } }
+        func server(_ r: CheckResult) -> String {
+            let p = part(r)
+            guard let at = p.firstIndex(of: "@") else { return p }
+            return String(p[p.index(after: at)...])
+        }
+        var out: [String] = []
+
+        // SOA of the remote domain at each server, over TCP and UDP.
+        out.append(action("Checking SOA for \(remoteDomain)."))
+        for r in with("remote.soa@") {
+            let transport = r.id.rawValue.hasSuffix("/tcp") ? "TCP" : "UDP"
+            let where_ = server(r).split(separator: "/").first.map(String.init) ?? ""
+            switch r.status {
+            case .pass:
+                out.append(
+                    info(
+                        "Checking SOA using \(transport) at \(where_): \(r.message.replacingOccurrences(of: "SOA serial", with: "serial number"))."
+                    ))
+            default:
+                out.append(fail("Checking SOA using \(transport) at \(where_) failed: \(r.message)."))
+            }
+        }
+        for r in with("remote.soa.consistent") {
+            if r.status == .pass {
+                out.append(pass("SOA serial number match: Passed."))
+            } else if r.message.hasPrefix("SOA serial number match") {
+                out.append(fail(r.message + "."))
+            } else {
+                out.append(fail("SOA serial number match: Failed. \(r.message)"))
+            }
+        }
+        out.append("")
+
+        func domainRecords(_ side: String, _ domain: String, _ reasons: [String]) {
+            out.append(action("Checking \(side) domain records."))
+            let checks = with("\(side).mx@") + with("\(side).mx_resolves@")
+            for r in checks.sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
+                let transport = r.id.rawValue.hasSuffix("/tcp") ? "TCP" : "UDP"
+                let kind = part(r).hasPrefix("\(side).mx_resolves") ? "A records of the MX hosts" : "MX records"
+                let line = "Checking \(kind) using \(transport): \(domain). \(r.message)"
+                out.append(r.status == .pass ? info(line) : fail(line))
+            }
+            let ok = checks.allSatisfy { $0.status == .pass }
+            let name = side == "local" ? "Local" : "Remote"
+            if ok {
+                out.append(pass("Both TCP and UDP queries succeeded. \(name) DNS test passed."))
+            } else {
+                out.append(fail("\(name) DNS test failed. This test can fail for three reasons:"))
+                for (i, reason) in reasons.enumerated() { out.append(info("  \(i + 1)) \(reason)")) }
+                if side == "local" { out.append(info("This does not by itself fail the route.")) }
+            }
+            out.append("")
+        }
+        domainRecords(
+            "local", localDomain,
+            [
+                "the local domain \(localDomain) is not set up in DNS (no MX record);",
+                "an MX host of \(localDomain) has no A or AAAA record;",
+                "the internal DNS server is unaware of the external DNS (a valid topology: mail still routes).",
+            ])
+        domainRecords(
+            "remote", remoteDomain,
+            [
+                "the remote domain \(remoteDomain) has no MX record, or it does not exist;",
+                "an MX host of \(remoteDomain) has no A or AAAA record;",
+                "the DNS server cannot be reached or does not answer for \(remoteDomain) (firewall, timeout, SERVFAIL).",
+            ])
+
+        // Every MX address: the dialogue.
+        out.append(action("Checking MX servers listed for \(to)."))
+        for r in with("smtp.hosts") where r.status != .pass {
+            out.append(fail("Cannot find the MX hosts of \(remoteDomain): \(r.message)"))
+        }
+        var hosts: [String] = []
+        for r in results where part(r).hasPrefix("smtp@") || r.id.rawValue.contains("/smtp@") {
+            guard let at = r.id.rawValue.range(of: "/smtp@") else { continue }
+            let rest = r.id.rawValue[at.upperBound...]
+            let host = String(rest.prefix { $0 != "/" })
+            if !hosts.contains(host) { hosts.append(host) }
+        }
+        for host in hosts {
+            let steps = results.filter { $0.id.rawValue.contains("/smtp@\(host)/") }
+            let name = String(host.prefix { $0 != "[" })
+            let address = host.split(separator: "[").last.map { String($0.prefix { $0 != "]" }) } ?? host
+            let port = host.split(separator: ":").last.map(String.init) ?? "25"
+            out.append(action("Connecting to \(name) [\(address)] on port \(port)."))
+            if options.verbose, let transcript = steps.first?.evidence.smtp {
+                for line in transcript.dropFirst() where !line.hasPrefix("Info:") { out.append(info(line)) }
+            }
+            let bad = steps.filter { $0.status != .pass && $0.status != .skip }
+            if bad.isEmpty {
+                out.append(pass("Successfully connected to \(name)."))
+            } else {
+                for b in bad {
+                    let step = b.id.rawValue.split(separator: "/").last.map(String.init) ?? ""
+                    out.append(fail("Failed to submit mail to \(name) (\(step)): \(b.message)"))
+                }
+            }
+        }
+        out.append("")
+        out.append(
+            "\(results.count) checks: \(report.count(.pass)) pass, \(report.count(.fail)) fail, \(report.count(.error)) error, "
+                + "\(report.count(.skip)) skip"
+                + (results.contains { $0.advisory && $0.status != .pass } ? " (local-domain results are advisory)" : "")
+        )
+        return out.joined(separator: "\n") + "\n"
+    }
+}
