@@ -74,6 +74,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Flag(name: [.customShort("v"), .long], help: "Show DNS answers and SMTP transcripts.")
     var verbose = false
 
+    @Flag(help: "Print the DNS engine's counters (queries sent, answered, dropped) to standard error at the end.")
+    var stats = false
+
     struct ReportTarget {
         var format: OutputFormat
         var path: String
@@ -222,6 +225,17 @@ struct RunOptionsGroup: ParsableArguments {
         let (results, interrupted) = await task.value
         interrupt.stop()
         progress.clear()
+        let elapsed = t0.duration(to: clock.now)
+        if stats {
+            let s = dns.statistics
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            FileHandle.standardError.write(
+                Data(
+                    ("stats: dns_sent=\(s.sent) dns_answered=\(s.received) retransmissions=\(s.retransmissions) "
+                        + "timeouts=\(s.timeouts) unmatched=\(s.unmatched) mismatched_question=\(s.mismatchedQuestion) "
+                        + "malformed=\(s.malformed) seconds=\((seconds * 1000).rounded() / 1000) "
+                        + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n").utf8))
+        }
         await dns.shutdown()
         let report = RunReport(
             results: results, started: started, duration: t0.duration(to: clock.now), interrupted: interrupted != nil,
