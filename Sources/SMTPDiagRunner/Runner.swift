@@ -76,25 +76,31 @@ public final class Runner: Sendable {
         let work = Task { [self] in
             for checks in levels {
                 if Task.isCancelled { break }
+                // A fixed pool of workers pulling checks by index: a task group whose finished children pile
+                // up costs time linear in their number at every removal (measured: superlinear fleets).
+                let next = NIOLockedValueBox(0)
                 await withTaskGroup(of: Void.self) { group in
-                    var running = 0
-                    for check in checks {
-                        if Task.isCancelled { break }
-                        if running >= max(1, options.jobs) {
-                            await group.next()
-                            running -= 1
-                        }
+                    for _ in 0..<min(max(1, options.jobs), checks.count) {
                         group.addTask { [self] in
-                            let results = await evaluate(check)
-                            if Task.isCancelled
-                                && results.contains(where: { $0.status == .error && $0.message.hasSuffix("cancelled") })
-                            {
-                                return
+                            while !Task.isCancelled {
+                                let i = next.withLockedValue { n -> Int in
+                                    defer { n += 1 }
+                                    return n
+                                }
+                                guard i < checks.count else { return }
+                                let check = checks[i]
+                                let results = await evaluate(check)
+                                if Task.isCancelled
+                                    && results.contains(where: {
+                                        $0.status == .error && $0.message.hasSuffix("cancelled")
+                                    })
+                                {
+                                    return
+                                }
+                                let done = await state.record(check.id, results)
+                                options.progress?(done, total)
                             }
-                            let done = await state.record(check.id, results)
-                            options.progress?(done, total)
                         }
-                        running += 1
                     }
                 }
             }

@@ -86,18 +86,9 @@ struct YAMLWalker {
 
     /// The pairs of a mapping whose keys are all in `known`; reports unknown keys with a suggestion.
     mutating func mapping(_ node: YNode, _ path: String, known: [String], what: String) -> [(String, YNode, YNode)]? {
-        guard visit(node, path) else { return nil }
-        guard case .mapping(let m) = node else {
-            error(node, path, "wrong type", expected: what, found: Self.describe(node))
-            return nil
-        }
+        guard let all = freeMapping(node, path, what: what) else { return nil }
         var out: [(String, YNode, YNode)] = []
-        for (k, v) in pairs(m, path) {
-            guard case .scalar(let ks) = k else {
-                error(k, path, "keys must be plain strings", found: Self.describe(k))
-                continue
-            }
-            let key = ks.string
+        for (key, k, v) in all {
             guard known.contains(key) else {
                 error(
                     k, join(path, key), "unknown key `\(key)`", expected: "one of " + known.joined(separator: ", "),

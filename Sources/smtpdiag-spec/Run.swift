@@ -234,7 +234,8 @@ struct RunOptionsGroup: ParsableArguments {
                     ("stats: dns_sent=\(s.sent) dns_answered=\(s.received) retransmissions=\(s.retransmissions) "
                         + "timeouts=\(s.timeouts) unmatched=\(s.unmatched) mismatched_question=\(s.mismatchedQuestion) "
                         + "malformed=\(s.malformed) seconds=\((seconds * 1000).rounded() / 1000) "
-                        + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n").utf8))
+                        + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n").utf8
+                ))
         }
         await dns.shutdown()
         let report = RunReport(
