@@ -51,6 +51,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(help: "Checks in flight at once.")
     var jobs: Int = 2000
 
+    @Option(name: .customLong("smtp-per-host"), help: "At most this many SMTP sessions at once to one address (politeness).")
+    var smtpPerHost: Int = 2
+
     @Option(name: .customLong("tag"), help: "Run only checks of domains or routes with this tag (repeatable).")
     var tags: [String] = []
 
@@ -127,6 +130,7 @@ struct RunOptionsGroup: ParsableArguments {
             throw ValidationError("--deadline takes a duration such as 90s or 5m")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if smtpPerHost < 1 { throw ValidationError("--smtp-per-host must be at least 1") }
     }
 
     /// `--dns-server NAME=ADDR`: replaces the address of a server of that name in every file.
@@ -215,7 +219,7 @@ struct RunOptionsGroup: ParsableArguments {
         let progress = Progress(enabled: isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil)
         options.progress = { done, total in progress.update(done, total) }
         let dns = DNSClient()
-        let smtp = SMTPClient()
+        let smtp = SMTPClient(maxSessionsPerAddress: smtpPerHost)
         let runner = Runner(dns: LiveDNSProbe(client: dns), smtp: LiveSMTPProbe(client: smtp), options: options)
         let started = Date().timeIntervalSince1970
         let clock = ContinuousClock()

@@ -257,6 +257,7 @@ struct EndToEndTests {
     @Test func usageAndSpecErrorsExit2() throws {
         #expect(try E2E.run(["run", "--shard", "4/3", "specs/"]).code == 2)
         #expect(try E2E.run(["run", "--report", "xml=out", "specs/"]).code == 2)
+        #expect(try E2E.run(["run", "--smtp-per-host", "0", "specs/"]).code == 2)
         let bad = try E2E.run(["run", "Tests/SMTPDiagSpecTests/Fixtures/bad/unknown-keys.yaml"])
         #expect(bad.code == 2)
         #expect(bad.stderr.contains("did you mean `mx_resolves`?"))
