@@ -51,7 +51,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(help: "Checks in flight at once.")
     var jobs: Int = 2000
 
-    @Option(name: .customLong("smtp-per-host"), help: "At most this many SMTP sessions at once to one address (politeness).")
+    @Option(
+        name: .customLong("smtp-per-host"), help: "At most this many SMTP sessions at once to one address (politeness)."
+    )
     var smtpPerHost: Int = 2
 
     @Option(name: .customLong("tag"), help: "Run only checks of domains or routes with this tag (repeatable).")
