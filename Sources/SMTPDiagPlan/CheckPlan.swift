@@ -168,6 +168,4 @@ public struct Check: Hashable, Sendable, Identifiable {
 public struct CheckPlan: Sendable {
     public var checks: [Check]
     public init(checks: [Check]) { self.checks = checks }
-
-    public subscript(id: CheckID) -> Check? { checks.first { $0.id == id } }
 }

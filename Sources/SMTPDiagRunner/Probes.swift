@@ -58,5 +58,4 @@ actor OnceCache<Key: Hashable & Sendable, Value: Sendable> {
         }
     }
 
-    var count: Int { tasks.count }
 }
