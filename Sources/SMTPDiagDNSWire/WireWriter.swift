@@ -37,7 +37,8 @@ public struct WireWriter {
                 write(UInt16(0xC000 | target))
                 return
             }
-            if offset + 0 < 0x3FFF, suffixes[suffix] == nil { suffixes[suffix] = offset }
+            // A pointer has 14 bits: names written later in the message cannot be pointed at.
+            if offset < 0x3FFF, suffixes[suffix] == nil { suffixes[suffix] = offset }
             let length = Int(wire[index])
             buffer.writeBytes(wire[index...(index + length)])
             index += 1 + length

@@ -19,6 +19,11 @@ public struct SpecLoader: Sendable {
     public struct Result: Sendable {
         public var files: [SpecFile]
         public var diagnostics: [SpecDiagnostic]
+
+        /// A file that could not be read at all: one diagnostic, no spec.
+        static func failed(_ location: SourceLocation, _ message: String) -> Result {
+            Result(files: [], diagnostics: [SpecDiagnostic(location, path: "", message)])
+        }
     }
 
     /// Loads files and folders (a folder's `*.yaml` and `*.yml` files, not its subfolders, sorted).
@@ -60,18 +65,13 @@ public struct SpecLoader: Sendable {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? NSNumber
         else {
-            return Result(files: [], diagnostics: [SpecDiagnostic(start, path: "", "cannot read the file")])
+            return .failed(start, "cannot read the file")
         }
         guard size.intValue <= maxFileSize else {
-            return Result(
-                files: [],
-                diagnostics: [
-                    SpecDiagnostic(
-                        start, path: "", "the file is \(size.intValue) bytes; spec files are limited to \(maxFileSize)")
-                ])
+            return .failed(start, "the file is \(size.intValue) bytes; spec files are limited to \(maxFileSize)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            return Result(files: [], diagnostics: [SpecDiagnostic(start, path: "", "cannot read the file")])
+            return .failed(start, "cannot read the file")
         }
         return load(data: data, path: path)
     }
@@ -81,23 +81,15 @@ public struct SpecLoader: Sendable {
         let bytes = [UInt8](data)
         if let bad = Self.firstInvalidUTF8(bytes) {
             let (line, column) = Self.lineColumn(bytes, bad)
-            return Result(
-                files: [],
-                diagnostics: [
-                    SpecDiagnostic(
-                        SourceLocation(file: path, line: line, column: column), path: "",
-                        "the file is not UTF-8 (invalid byte 0x\(String(bytes[bad], radix: 16)) at offset \(bad))")
-                ])
+            return .failed(
+                SourceLocation(file: path, line: line, column: column),
+                "the file is not UTF-8 (invalid byte 0x\(String(bytes[bad], radix: 16)) at offset \(bad))")
         }
 
         if let (line, column, depth) = Self.excessiveNesting(bytes, limit: maxDepth) {
-            return Result(
-                files: [],
-                diagnostics: [
-                    SpecDiagnostic(
-                        SourceLocation(file: path, line: line, column: column), path: "",
-                        "nesting deeper than \(maxDepth) levels (\(depth) here); spec files are never that deep")
-                ])
+            return .failed(
+                SourceLocation(file: path, line: line, column: column),
+                "nesting deeper than \(maxDepth) levels (\(depth) here); spec files are never that deep")
         }
         let root: YNode?
         switch YAMLComposer.compose(bytes) {
@@ -111,11 +103,7 @@ public struct SpecLoader: Sendable {
                 })
         }
         guard let root else {
-            return Result(
-                files: [],
-                diagnostics: [
-                    SpecDiagnostic(SourceLocation(file: path, line: 1, column: 1), path: "", "the file is empty")
-                ])
+            return .failed(SourceLocation(file: path, line: 1, column: 1), "the file is empty")
         }
         var walker = YAMLWalker(file: path, environment: environment, maxVisits: maxNodes)
         var reader = SpecReader(walker: walker, directory: (path as NSString).deletingLastPathComponent)
