@@ -190,9 +190,9 @@ extension Runner {
                 r.missing.isEmpty
                 ? "advertised: \(r.actual ?? "")" : "not advertised: " + r.missing.joined(separator: ", ")
         case .starttls:
-            if record.starttls == nil, record.failure == nil || record.ehlo != nil,
-                !(record.ehlo?.ehloKeywords.contains("STARTTLS") ?? false), plan.starttls != nil,
-                record.ehlo?.code ?? 0 / 100 == 2
+            // EHLO succeeded without offering STARTTLS, so it was never sent: the expectation fails.
+            if record.starttls == nil, let ehlo = record.ehlo, ehlo.code / 100 == 2,
+                !ehlo.ehloKeywords.contains("STARTTLS")
             {
                 r.status = .fail
                 r.expected = plan.starttls?.description

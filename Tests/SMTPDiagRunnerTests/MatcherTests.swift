@@ -1,7 +1,9 @@
 import SMTPDiagDNSWire
+import SMTPDiagSMTPWire
 import SMTPDiagSpec
 import Testing
 
+@testable import SMTPDiagPlan
 @testable import SMTPDiagRunner
 
 @Suite("Matchers")
@@ -68,5 +70,45 @@ struct MatcherTests {
             ).pass)
         let v = Matchers.reply(code: 250, enhanced: "2.1.5", text: "2.1.5 Ok", .replyClass(5))
         #expect(!v.pass && v.actual == "250 2.1.5 Ok" && v.expected == "5xx")
+    }
+}
+
+@Suite("SMTP step judgement")
+struct SMTPJudgeTests {
+    static let here = SourceLocation(file: "t.yaml", line: 1, column: 1)
+
+    static func plan() -> SMTPSessionPlan {
+        SMTPSessionPlan(
+            target: .mx(domain: "example.test."),
+            settings: SMTPSessionSettings(
+                port: 25, helo: "h", mailFrom: "", connectTimeout: .seconds(1), bannerTimeout: .seconds(1),
+                commandTimeout: .seconds(1), starttls: .optional, tlsVerify: true, tlsCAFile: nil),
+            banner: .replyClass(2), ehlo: .replyClass(2), extensions: [], starttls: .exact(220), mailFrom: nil,
+            rcpt: [],
+            quit: .replyClass(2), resolver: .system, resolverTransport: .udp)
+    }
+
+    static func reply(_ code: Int, _ lines: [String]) -> SMTPReply { SMTPReply(code: code, lines: lines) }
+
+    @Test func startTLSNotOfferedFails() {
+        var record = SMTPSessionRecord()
+        record.banner = Self.reply(220, ["mx ESMTP"])
+        record.ehlo = Self.reply(250, ["mx", "PIPELINING"])
+        record.quit = Self.reply(221, ["Bye"])
+        var r = CheckResult(
+            id: "x", planID: "x", status: .error, message: "", location: Self.here, domain: "example.test", tags: [])
+        Runner.judge(.starttls, plan: Self.plan(), record: record, into: &r)
+        #expect(r.status == .fail)
+        #expect(r.message == "STARTTLS is not offered")
+    }
+
+    @Test func startTLSOfferedAndAccepted() {
+        var record = SMTPSessionRecord()
+        record.ehlo = Self.reply(250, ["mx", "STARTTLS"])
+        record.starttls = Self.reply(220, ["2.0.0 Ready to start TLS"])
+        var r = CheckResult(
+            id: "x", planID: "x", status: .error, message: "", location: Self.here, domain: "example.test", tags: [])
+        Runner.judge(.starttls, plan: Self.plan(), record: record, into: &r)
+        #expect(r.status == .pass)
     }
 }
