@@ -139,11 +139,12 @@ public enum Presentation {
         }
     }
 
-    /// Throws unless there are exactly `count` fields.
+    /// Throws unless there are exactly `count` fields (at least `count` when `orMore`: hex and base64
+    /// data may be split into several fields).
     public static func expect(
-        _ tokens: [Token], count: Int, field: String, form: String
+        _ tokens: [Token], count: Int, orMore: Bool = false, field: String, form: String
     ) throws(DNSWireError) {
-        guard tokens.count == count else {
+        guard tokens.count == count || (orMore && tokens.count > count) else {
             let text = tokens.map(\.raw).joined(separator: " ")
             throw .presentation(
                 field: field, text: text, reason: "expected \(count) field(s): \(form); found \(tokens.count)")

@@ -35,10 +35,8 @@ public struct DNSKEY: RDataCodable {
     }
 
     public init(presentation tokens: [Presentation.Token], origin: DomainName?) throws(DNSWireError) {
-        guard tokens.count >= 4 else {
-            try Presentation.expect(tokens, count: 4, field: "DNSKEY", form: "FLAGS PROTOCOL ALGORITHM BASE64")
-            throw .presentation(field: "DNSKEY", text: "", reason: "expected 4 fields")
-        }
+        try Presentation.expect(
+            tokens, count: 4, orMore: true, field: "DNSKEY", form: "FLAGS PROTOCOL ALGORITHM BASE64")
         flags = try Presentation.integer(tokens[0], as: UInt16.self, field: "DNSKEY.flags")
         protocolField = try Presentation.integer(tokens[1], as: UInt8.self, field: "DNSKEY.protocol")
         algorithm = try Presentation.integer(tokens[2], as: UInt8.self, field: "DNSKEY.algorithm")

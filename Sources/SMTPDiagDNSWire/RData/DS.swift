@@ -35,10 +35,7 @@ public struct DS: RDataCodable {
     }
 
     public init(presentation tokens: [Presentation.Token], origin: DomainName?) throws(DNSWireError) {
-        guard tokens.count >= 4 else {
-            try Presentation.expect(tokens, count: 4, field: "DS", form: "KEYTAG ALGORITHM DIGEST-TYPE HEX")
-            throw .presentation(field: "DS", text: "", reason: "expected 4 fields")
-        }
+        try Presentation.expect(tokens, count: 4, orMore: true, field: "DS", form: "KEYTAG ALGORITHM DIGEST-TYPE HEX")
         keyTag = try Presentation.integer(tokens[0], as: UInt16.self, field: "DS.keyTag")
         algorithm = try Presentation.integer(tokens[1], as: UInt8.self, field: "DS.algorithm")
         digestType = try Presentation.integer(tokens[2], as: UInt8.self, field: "DS.digestType")

@@ -36,10 +36,7 @@ public struct TLSA: RDataCodable {
     }
 
     public init(presentation tokens: [Presentation.Token], origin: DomainName?) throws(DNSWireError) {
-        guard tokens.count >= 4 else {
-            try Presentation.expect(tokens, count: 4, field: "TLSA", form: "USAGE SELECTOR MATCHING-TYPE HEX")
-            throw .presentation(field: "TLSA", text: "", reason: "expected 4 fields")
-        }
+        try Presentation.expect(tokens, count: 4, orMore: true, field: "TLSA", form: "USAGE SELECTOR MATCHING-TYPE HEX")
         usage = try Presentation.integer(tokens[0], as: UInt8.self, field: "TLSA.usage")
         selector = try Presentation.integer(tokens[1], as: UInt8.self, field: "TLSA.selector")
         matchingType = try Presentation.integer(tokens[2], as: UInt8.self, field: "TLSA.matchingType")
