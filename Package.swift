@@ -108,7 +108,7 @@ var targets: [Target] = [
         name: "SMTPDiagRunnerTests",
         dependencies: [
             "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire",
-            "SMTPDiagSMTPWire",
+            "SMTPDiagSMTPWire", "SMTPDiagSMTP", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ],
         exclude: ["Snapshots"]
     ),

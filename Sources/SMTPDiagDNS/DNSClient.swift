@@ -74,7 +74,11 @@ public final class DNSClient: Sendable {
         }
         let socket: UDPSocketPool.Socket
         do {
-            socket = try await udp.socket(ipv6: server.isIPv6).get()
+            if let open = udp.openSocket(ipv6: server.isIPv6) {
+                socket = open
+            } else {
+                socket = try await udp.socket(ipv6: server.isIPv6).get()
+            }
         } catch {
             throw .network(server: server, transport: .udp, reason: "cannot open a UDP socket: \(error)")
         }

@@ -12,6 +12,7 @@ final class TCPDemuxHandler: ChannelInboundHandler {
     private var pending: [UInt16: PendingQuery] = [:]
     private var context: ChannelHandlerContext?
     private var closed = false
+    private var flushPending = false
     private let server: DNSServerAddress
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
@@ -60,7 +61,16 @@ final class TCPDemuxHandler: ChannelInboundHandler {
         DNSTCPFrameParser.frame(payload, into: &framed)
         statistics.withLockedValue { $0.sent += 1 }
         p.sentAt = .now()
-        context.writeAndFlush(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
+        // One flush for the queries pipelined in this turn of the event loop: one writev, not a write each.
+        if !flushPending {
+            flushPending = true
+            context.eventLoop.assumeIsolated().execute { [weak self] in
+                guard let self, let context = self.context else { return }
+                self.flushPending = false
+                context.flush()
+            }
+        }
+        context.write(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[id] === p else { return }
             self.pending[id] = nil
             p.fail(.network(server: self.server, transport: .tcp, reason: "\(error)"))

@@ -11,6 +11,12 @@ public struct JSONReporter: Reporter {
     /// A JSON string literal (RFC 8259 §7).
     static func string(_ s: String, into out: inout String) {
         out.append("\"")
+        // Most strings need no escape: append them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(s)
+            out.append("\"")
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out.append("\\\"")
@@ -40,8 +46,15 @@ public struct JSONReporter: Reporter {
     }
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
+        var whole = ""
+        write(report, options: options) { whole += $0 }
+        return whole
+    }
+
+    public func write(_ report: RunReport, options: ReportOptions, to emit: (String) -> Void) {
+        let chunk = 1 << 20
         var o = ""
-        o.reserveCapacity(report.results.count * 600 + 1024)
+        o.reserveCapacity(chunk + 64 * 1024)
         func key(_ k: String, _ indent: String) { o.append("\n\(indent)\"\(k)\": ") }
         o.append("{")
         key("format", "  "); o.append("\"smtpdiag-spec-report\",")
@@ -63,6 +76,10 @@ public struct JSONReporter: Reporter {
         key("checks", "  ")
         o.append("[")
         for (i, r) in report.results.enumerated() {
+            if o.utf8.count >= chunk {
+                emit(o)
+                o.removeAll(keepingCapacity: true)
+            }
             o.append(i == 0 ? "\n    {" : ",\n    {")
             key("id", "      "); Self.string(r.id.rawValue, into: &o); o.append(",")
             key("plan_id", "      "); Self.string(r.planID.rawValue, into: &o); o.append(",")
@@ -96,6 +113,6 @@ public struct JSONReporter: Reporter {
         }
         o.append(report.results.isEmpty ? "]" : "\n  ]")
         o.append("\n}\n")
-        return o
+        emit(o)
     }
 }

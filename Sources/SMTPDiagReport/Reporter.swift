@@ -39,6 +39,14 @@ public struct ReportOptions: Sendable {
 /// A reporter renders a finished (or interrupted) run. Pure: it never decides the exit code.
 public protocol Reporter: Sendable {
     func render(_ report: RunReport, options: ReportOptions) -> String
+    /// Writes the report in pieces through `emit`, so a large run's report is never held whole.
+    func write(_ report: RunReport, options: ReportOptions, to emit: (String) -> Void)
+}
+
+extension Reporter {
+    public func write(_ report: RunReport, options: ReportOptions, to emit: (String) -> Void) {
+        emit(render(report, options: options))
+    }
 }
 
 extension Duration {

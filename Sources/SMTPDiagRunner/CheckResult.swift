@@ -1,3 +1,5 @@
+import SMTPDiagDNS
+import SMTPDiagDNSWire
 import SMTPDiagPlan
 import SMTPDiagSpec
 
@@ -21,7 +23,57 @@ public struct Evidence: Sendable, Hashable {
     public var smtp: [String] = []
     /// TLS details after STARTTLS.
     public var tls: [String: String] = [:]
+    /// DNS evidence noted during evaluation, rendered into `dns` only when it is kept (a passing check's
+    /// evidence is dropped unless the run is verbose: rendering it was a tenth of a fleet run's time).
+    var noted: [Noted] = []
     public init() {}
+
+    enum Noted: Sendable {
+        case answer(Result<DNSResponse, DNSClientError>, Question)
+        case text(String)
+    }
+
+    /// Notes a DNS answer (or a failure to get one) for the evidence.
+    mutating func note(_ answer: Result<DNSResponse, DNSClientError>, _ question: Question) {
+        noted.append(.answer(answer, question))
+    }
+
+    mutating func note(_ text: String) { noted.append(.text(text)) }
+
+    /// Renders the noted DNS evidence into `dns` when `keep`, and lets go of the answers either way.
+    mutating func settle(keep: Bool) {
+        guard !noted.isEmpty else { return }
+        if keep {
+            for n in noted {
+                switch n {
+                case .answer(let a, let q): dns.append(Self.line(a, q))
+                case .text(let t): dns.append(t)
+                }
+            }
+        }
+        noted = []
+    }
+
+    /// One DNS evidence line: `question @server transport -> rcode [flags] Nms: records`.
+    static func line(_ r: Result<DNSResponse, DNSClientError>, _ q: Question) -> String {
+        switch r {
+        case .failure(let e): return "\(q) -> \(e)"
+        case .success(let m):
+            let records = (m.message.answers + m.message.authorities).map(\.description)
+            return
+                "\(q) @\(m.server) \(m.transport) -> \(m.rcode) [\(m.message.header.flagNames.joined(separator: " "))] "
+                + "\(m.roundTrip.components.attoseconds / 1_000_000_000_000_000 + m.roundTrip.components.seconds * 1000)ms"
+                + (records.isEmpty ? "" : ": " + records.joined(separator: "; "))
+        }
+    }
+
+    public static func == (a: Evidence, b: Evidence) -> Bool { a.dns == b.dns && a.smtp == b.smtp && a.tls == b.tls }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(dns)
+        h.combine(smtp)
+        h.combine(tls)
+    }
 }
 
 /// The outcome of one check (one plan check, or one run-time expansion of it: one NS address, one
@@ -89,11 +141,17 @@ public struct RunReport: Sendable {
         self.files = files
     }
 
-    public func count(_ status: CheckStatus) -> Int { results.reduce(0) { $0 + ($1.status == status ? 1 : 0) } }
+    public func count(_ status: CheckStatus) -> Int {
+        var n = 0
+        for i in results.indices where results[i].status == status { n += 1 }
+        return n
+    }
 
     /// Like `count`, without the advisory results.
     func counting(_ status: CheckStatus) -> Int {
-        results.reduce(0) { $0 + ($1.status == status && !$1.advisory ? 1 : 0) }
+        var n = 0
+        for i in results.indices where results[i].status == status && !results[i].advisory { n += 1 }
+        return n
     }
 
     /// Contract exit codes: 1 when any check failed, else 3 when any errored, else 0. (2 is for invalid

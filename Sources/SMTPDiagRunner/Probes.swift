@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SMTPDiagDNS
 import SMTPDiagDNSWire
 import SMTPDiagSMTP
@@ -43,19 +44,82 @@ public struct LiveSMTPProbe: SMTPProbe {
     }
 }
 
-/// Makes each identical piece of work once per run: the first caller starts it, the others wait for it.
-actor OnceCache<Key: Hashable & Sendable, Value: Sendable> {
-    private var tasks: [Key: Task<Value, Never>] = [:]
+/// Makes each identical piece of work once: the first caller starts it, the others wait for it. A value
+/// asked for by an owner (a group of checks) is let go of when the last owner to ask for it is evicted, so
+/// a later owner asking again makes it again.
+final class OnceCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
+    private enum Entry {
+        case pending([CheckedContinuation<Value, Never>])
+        case done(Value)
+    }
+    // A lock rather than an actor: no hop to another executor on every DNS question (measured).
+    private let lock = NIOLock()
+    private var entries: [Key: Entry] = [:]
+    private var lastOwner: [Key: Int] = [:]
+    private var owned: [Int: [Key]] = [:]
 
-    func value(_ key: Key, _ make: @escaping @Sendable () async -> Value) async -> Value {
-        if let t = tasks[key] { return await t.value }
-        let t = Task { await make() }
-        tasks[key] = t
-        return await withTaskCancellationHandler {
-            await t.value
-        } onCancel: {
-            t.cancel()
+    private enum Lookup {
+        case done(Value)
+        case wait
+        case make
+    }
+
+    /// The value of `key`: made by the first caller (on its own task, so no task is kept a value), waited for
+    /// by the others.
+    func value(_ key: Key, owner: Int? = nil, _ make: () async -> Value) async -> Value {
+        let lookup = lock.withLock { () -> Lookup in
+            if let owner, lastOwner.updateValue(owner, forKey: key) != owner { owned[owner, default: []].append(key) }
+            switch entries[key] {
+            case .done(let v): return .done(v)
+            case .pending: return .wait
+            case nil:
+                entries[key] = .pending([])
+                return .make
+            }
+        }
+        switch lookup {
+        case .done(let v):
+            return v
+        case .wait:
+            return await withCheckedContinuation { c in
+                let ready = lock.withLock { () -> Value? in
+                    switch entries[key] {
+                    case .done(let v):
+                        return v
+                    case .pending(var waiting):
+                        entries[key] = .pending([])
+                        waiting.append(c)
+                        entries[key] = .pending(waiting)
+                        return nil
+                    case nil:
+                        return nil
+                    }
+                }
+                if let ready { c.resume(returning: ready) }
+            }
+        case .make:
+            let v = await make()
+            let waiting = lock.withLock { () -> [CheckedContinuation<Value, Never>] in
+                defer { entries[key] = .done(v) }
+                if case .pending(let w) = entries[key] { return w }
+                return []
+            }
+            for c in waiting { c.resume(returning: v) }
+            return v
         }
     }
 
+    /// Lets go of the values whose last owner is `owner`.
+    func evict(owner: Int) {
+        lock.withLock {
+            guard let keys = owned.removeValue(forKey: owner) else { return }
+            for k in keys where lastOwner[k] == owner {
+                if case .done = entries[k] { entries[k] = nil }
+                lastOwner[k] = nil
+            }
+        }
+    }
+
+    /// How many values are held (tests).
+    var count: Int { lock.withLock { entries.count } }
 }

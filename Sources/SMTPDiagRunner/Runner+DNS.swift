@@ -5,6 +5,9 @@ import SMTPDiagSpec
 
 extension Runner {
     /// The NS set of a zone and each NS's addresses, through one server (UDP, TCP when truncated).
+    // Not inlined: an async function's frame is sized for every path through it, and thousands of
+    // checks are in flight at once.
+    @inline(never)
     func discover(_ check: Check, zone: DomainName, via: ServerTargetBase) async -> CheckResult {
         var r = Self.result(check, .error, "")
         guard case .success(let list) = await servers(base(via)), let (_, server) = list.first else {
@@ -18,7 +21,7 @@ extension Runner {
         }
         let nsQuestion = Question(name: zone, type: .ns)
         let ns = await complete(nsQuestion)
-        r.evidence.dns.append(Self.evidence(ns, nsQuestion))
+        r.evidence.note(ns, nsQuestion)
         guard case .ok(let response) = Self.usable(ns) else {
             if case .unusable(let why) = Self.usable(ns) { r.message = why }
             return r
@@ -39,7 +42,7 @@ extension Runner {
             for type in [RecordType.a, .aaaa] {
                 let q = Question(name: name, type: type)
                 let answer = await complete(q)
-                r.evidence.dns.append(Self.evidence(answer, q))
+                r.evidence.note(answer, q)
                 switch Self.usable(answer) {
                 case .ok(let m):
                     for rr in Self.records(m, name: name, type: type) {
@@ -70,6 +73,7 @@ extension Runner {
     }
 
     /// The SOA serial of every server and transport, compared (RFC 1982).
+    @inline(never)
     func consistency(
         _ check: Check, zone: DomainName, servers targets: [ServerTarget], transports: [SpecTransport], maxDrift: UInt32
     ) async -> CheckResult {
@@ -84,7 +88,7 @@ extension Runner {
                 for (label, address) in list {
                     for t in transports {
                         let answer = await ask(q, address, t, check)
-                        r.evidence.dns.append(Self.evidence(answer, q))
+                        r.evidence.note(answer, q)
                         switch Self.usable(answer) {
                         case .unusable(let why): problems.append("\(label)/\(t.rawValue): \(why)")
                         case .ok(let m):
@@ -125,9 +129,10 @@ extension Runner {
     }
 
     /// A and AAAA of a name at one server; nil when neither answer was usable.
+    @inline(never)
     func addresses(
         of name: DomainName, at server: DNSServerAddress, _ transport: SpecTransport, _ check: Check,
-        evidence: inout [String]
+        evidence: inout Evidence
     )
         async -> (addresses: [String], problem: String?)
     {
@@ -136,7 +141,7 @@ extension Runner {
         for type in [RecordType.a, .aaaa] {
             let q = Question(name: name, type: type)
             let answer = await ask(q, server, transport, check)
-            evidence.append(Self.evidence(answer, q))
+            evidence.note(answer, q)
             switch Self.usable(answer) {
             case .unusable(let why): problems.append("\(type): \(why)")
             case .ok(let m):
@@ -153,6 +158,7 @@ extension Runner {
     }
 
     /// Every MX exchange has an A or AAAA (at the same server, over the same transport).
+    @inline(never)
     func mxResolves(_ check: Check, zone: DomainName, server target: ServerTarget, transport: SpecTransport) async
         -> [CheckResult]
     {
@@ -164,7 +170,7 @@ extension Runner {
                 var r = Self.result(check, .error, "", id: Self.expandedID(check, server: target, label: label))
                 let q = Question(name: zone, type: .mx)
                 let answer = await ask(q, server, transport, check)
-                r.evidence.dns.append(Self.evidence(answer, q))
+                r.evidence.note(answer, q)
                 guard case .ok(let m) = Self.usable(answer) else {
                     if case .unusable(let why) = Self.usable(answer) { r.message = why }
                     out.append(r)
@@ -189,7 +195,7 @@ extension Runner {
                 var found: [String] = []
                 for x in mx {
                     let (addresses, problem) = await addresses(
-                        of: x.exchange, at: server, transport, check, evidence: &r.evidence.dns)
+                        of: x.exchange, at: server, transport, check, evidence: &r.evidence)
                     if let problem {
                         problems.append("\(x.exchange): \(problem)")
                     } else if addresses.isEmpty {

@@ -8,6 +8,7 @@ import SMTPDiagSpec
 extension Runner {
     /// Finds the SMTP hosts of a session: every address of every MX exchange (RFC 5321 §5.1, with the
     /// implicit MX when there is none), or the A/AAAA of a named host.
+    @inline(never)
     func smtpHosts(
         _ check: Check, domain: DomainName, target: SMTPTarget, server: ServerTarget, transport: SpecTransport
     )
@@ -25,7 +26,7 @@ extension Runner {
         case .mx(let zone):
             let q = Question(name: zone, type: .mx)
             let answer = await ask(q, address, transport, check)
-            r.evidence.dns.append(Self.evidence(answer, q))
+            r.evidence.note(answer, q)
             guard case .ok(let m) = Self.usable(answer) else {
                 if case .unusable(let why) = Self.usable(answer) { r.message = why }
                 return r
@@ -43,7 +44,7 @@ extension Runner {
                     return r
                 }
                 names = [zone]  // RFC 5321 §5.1: no MX, the domain itself is the implicit MX.
-                r.evidence.dns.append("no MX: trying \(zone) itself as the implicit MX (RFC 5321 §5.1)")
+                r.evidence.note("no MX: trying \(zone) itself as the implicit MX (RFC 5321 §5.1)")
             } else {
                 names = mx.map(\.exchange)
             }
@@ -53,7 +54,7 @@ extension Runner {
         var problems: [String] = []
         for name in names {
             let (addresses, problem) = await addresses(
-                of: name, at: address, transport, check, evidence: &r.evidence.dns)
+                of: name, at: address, transport, check, evidence: &r.evidence)
             if let problem {
                 problems.append("\(name): \(problem)")
             } else if addresses.isEmpty {
@@ -79,6 +80,7 @@ extension Runner {
     }
 
     /// One step of the session(s) to a host selection: one result per host address.
+    @inline(never)
     func smtpStep(_ check: Check, session plan: SMTPSessionPlan, step: SMTPStep) async -> [CheckResult] {
         var targets: [(name: String?, address: String)] = []
         if case .host(let h) = plan.target, case .address(let a) = h.host {
