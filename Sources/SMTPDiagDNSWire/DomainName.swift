@@ -84,7 +84,19 @@ public struct DomainName: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     public func hash(into hasher: inout Hasher) {
-        for b in wire { hasher.combine(Self.fold(b)) }
+        // Eight folded octets a word: a byte a `combine` was a visible share of a fleet run's time.
+        var word: UInt64 = 0
+        var n = 0
+        for b in wire {
+            word = word << 8 | UInt64(Self.fold(b))
+            n += 1
+            if n == 8 {
+                hasher.combine(word)
+                word = 0
+                n = 0
+            }
+        }
+        hasher.combine(word)
     }
 
     /// Canonical DNS name order (RFC 4034 §6.1): by labels from the right, case-folded.

@@ -15,8 +15,9 @@ public struct CheckID: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
 /// Which DNS server a check asks.
 public enum ServerTarget: Hashable, Sendable, CustomStringConvertible {
-    /// A server of `dns_servers`.
-    case named(name: String, host: String, port: Int)
+    /// A server of `dns_servers`. Indirect: the one box is shared by every check that asks the server,
+    /// instead of two strings and a port copied into each (a plan has hundreds of thousands of checks).
+    indirect case named(name: String, host: String, port: Int)
     /// Each resolver of /etc/resolv.conf, found when the run starts.
     case system
     /// Each address of each NS of the zone, found through `via` when the run starts.
@@ -39,7 +40,7 @@ public enum ServerTarget: Hashable, Sendable, CustomStringConvertible {
 
 /// A server that can be asked directly (what `authoritative` discovery goes through).
 public enum ServerTargetBase: Hashable, Sendable {
-    case named(name: String, host: String, port: Int)
+    indirect case named(name: String, host: String, port: Int)
     case system
 }
 

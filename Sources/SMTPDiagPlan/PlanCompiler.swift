@@ -151,31 +151,42 @@ public struct PlanCompiler: Sendable {
             for (i, route) in file.routes.enumerated() { compile(route, index: i, file: file) }
         }
 
-        /// Compiles domains in parallel chunks, joined in order. Every id of a domain starts with that
-        /// domain's name, and names are unique by now, so chunks cannot produce the same id.
+        /// Compiles domains in parallel chunks, joined in order as soon as each chunk and those before it are
+        /// done: only a few chunks wait at any time, so the plan is not held twice (once in chunks, once
+        /// joined) at the end. Every id of a domain starts with that domain's name, and names are unique by
+        /// now, so chunks cannot produce the same id.
         mutating func compileDomains(_ list: [DomainSpec], file: SpecFile) {
-            let chunks = list.count < 256 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-            if chunks == 1 {
+            let threads = list.count < 256 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+            if threads == 1 {
                 for domain in list { compile(domain, file: file) }
                 return
             }
-            let size = (list.count + chunks - 1) / chunks
-            nonisolated(unsafe) var results = Array(repeating: State(), count: chunks)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let size = 128
+            let count = (list.count + size - 1) / size
+            let lock = NSLock()
+            nonisolated(unsafe) var waiting = [State?](repeating: nil, count: count)
+            nonisolated(unsafe) var next = 0
+            nonisolated(unsafe) var joined = checks
+            nonisolated(unsafe) var found = diagnostics
+            checks = []
+            DispatchQueue.concurrentPerform(iterations: count) { c in
                 var state = State()
-                let slice = list[min(list.count, c * size)..<min(list.count, (c + 1) * size)]
+                let slice = list[(c * size)..<min(list.count, (c + 1) * size)]
                 state.checks.reserveCapacity(slice.count * 24)
                 state.ids.reserveCapacity(slice.count * 24)
                 for domain in slice { state.compile(domain, file: file) }
-                results[c] = state
+                lock.lock()
+                defer { lock.unlock() }
+                waiting[c] = state
+                while next < count, let done = waiting[next] {
+                    joined += done.checks
+                    found += done.diagnostics
+                    waiting[next] = nil
+                    next += 1
+                }
             }
-            // No union of the chunks' id sets: ids of different domains differ in their first part.
-            checks.reserveCapacity(checks.count + results.reduce(0) { $0 + $1.checks.count })
-            for i in results.indices {
-                checks += results[i].checks
-                diagnostics += results[i].diagnostics
-                results[i] = State()
-            }
+            checks = joined
+            diagnostics = found
         }
 
         func settings(_ domain: DNSSettings, _ file: SpecFile) -> DNSSettings {

@@ -121,7 +121,7 @@ public struct CheckResult: Sendable, Hashable {
 
 /// Everything a run produced, for the reporters.
 public struct RunReport: Sendable {
-    public var results: [CheckResult]
+    public var results: ResultList
     public var started: Double
     public var duration: Duration
     /// Ctrl-C or the run deadline ended it early: unfinished checks are `skip` with "not run".
@@ -130,7 +130,7 @@ public struct RunReport: Sendable {
     public var files: [String]
 
     public init(
-        results: [CheckResult], started: Double, duration: Duration, interrupted: Bool, interruptReason: String? = nil,
+        results: ResultList, started: Double, duration: Duration, interrupted: Bool, interruptReason: String? = nil,
         files: [String]
     ) {
         self.results = results
@@ -143,14 +143,14 @@ public struct RunReport: Sendable {
 
     public func count(_ status: CheckStatus) -> Int {
         var n = 0
-        for i in results.indices where results[i].status == status { n += 1 }
+        for i in results.indices where results.status(at: i) == status { n += 1 }
         return n
     }
 
     /// Like `count`, without the advisory results.
     func counting(_ status: CheckStatus) -> Int {
         var n = 0
-        for i in results.indices where results[i].status == status && !results[i].advisory { n += 1 }
+        for i in results.indices where results.status(at: i) == status && !results.isAdvisory(at: i) { n += 1 }
         return n
     }
 

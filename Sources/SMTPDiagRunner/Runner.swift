@@ -60,7 +60,7 @@ public final class Runner: Sendable {
     /// Runs the plan. `skipped` are checks filtered out, reported as `skip` with their reason. When the
     /// task is cancelled or the deadline passes, what finished is kept and the rest is `skip`, "not run".
     public func run(_ plan: CheckPlan, skipped: [(Check, String)] = []) async -> (
-        results: [CheckResult], interrupted: String?
+        results: ResultList, interrupted: String?
     ) {
         let schedule = Schedule(plan.checks)
         let total = plan.checks.count
@@ -134,10 +134,9 @@ public final class Runner: Sendable {
             interrupted = Task.isCancelled ? "interrupted" : "the run deadline passed"
         }
         let reason = interrupted ?? "interrupted"
-        var results = schedule.collect { check in
-            Self.result(check, .skip, "not run: \(reason) before this check finished")
-        }
-        for (check, reason) in skipped { results.append(Self.result(check, .skip, reason)) }
+        let results = schedule.collect(
+            unfinished: { check in Self.result(check, .skip, "not run: \(reason) before this check finished") },
+            extra: skipped.map { check, why in (check, Self.result(check, .skip, why)) })
         return (results, interrupted)
     }
 

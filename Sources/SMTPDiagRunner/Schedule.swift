@@ -26,9 +26,8 @@ final class Schedule: @unchecked Sendable {
     private var finishedCount = 0
     private var cancelled = false
     private var waiters: [CheckedContinuation<Int?, Never>] = []
-    /// Results in the order they finished, with the check each belongs to.
-    private var results: [CheckResult] = []
-    private var owners: [Int32] = []
+    /// Results in the order they finished, packed.
+    private var packer: ResultPacker
 
     init(_ checks: [Check]) {
         self.checks = checks
@@ -111,8 +110,7 @@ final class Schedule: @unchecked Sendable {
         self.remaining = remaining
         status = Array(repeating: nil, count: n)
         // Most checks give one result: room for them up front, not doubled by growth at the end of a run.
-        results.reserveCapacity(n + n / 8)
-        owners.reserveCapacity(n + n / 8)
+        packer = ResultPacker(expected: n + n / 8)
         for i in 0..<n where unmet[i] == 0 { ready.push(Int32(i)) }
     }
 
@@ -178,8 +176,7 @@ final class Schedule: @unchecked Sendable {
         }
         return lock.withLock {
             status[i] = st
-            results.append(contentsOf: r)
-            owners.append(contentsOf: repeatElement(Int32(i), count: r.count))
+            for result in r { packer.pack(result, check: i) }
             finishedCount += 1
             inFlight -= 1
             for k in Int(dependentStart[i])..<Int(dependentStart[i + 1]) {
@@ -223,30 +220,12 @@ final class Schedule: @unchecked Sendable {
     }
 
     /// Every result in plan order (each check's results in the order it gave them); a check that never
-    /// finished gets `unfinished(check)`. Reorders in place: the results of large runs are not copied.
-    func collect(unfinished: (Check) -> CheckResult) -> [CheckResult] {
+    /// finished gets `unfinished(check)`; then the results of `extra` checks (filtered out of the plan).
+    func collect(unfinished: (Check) -> CheckResult, extra: [(Check, CheckResult)]) -> ResultList {
         lock.withLock {
-            for i in 0..<checks.count where status[i] == nil {
-                results.append(unfinished(checks[i]))
-                owners.append(Int32(i))
-            }
-            var offset = [Int](repeating: 0, count: checks.count + 1)
-            for o in owners { offset[Int(o) + 1] += 1 }
-            for i in 0..<checks.count { offset[i + 1] += offset[i] }
-            var target = owners.map { o -> Int in
-                defer { offset[Int(o)] += 1 }
-                return offset[Int(o)]
-            }
-            owners = []
-            for k in 0..<target.count {
-                while target[k] != k {
-                    let t = target[k]
-                    results.swapAt(k, t)
-                    target.swapAt(k, t)
-                }
-            }
-            defer { results = [] }
-            return results
+            for i in 0..<checks.count where status[i] == nil { packer.pack(unfinished(checks[i]), check: i) }
+            for (k, (_, r)) in extra.enumerated() { packer.pack(r, check: checks.count + k) }
+            return ResultList(packed: packer.finish(checks: checks, extra: extra.map(\.0)))
         }
     }
 }

@@ -39,25 +39,115 @@ public enum NumberExpectation: Hashable, Sendable, Codable, CustomStringConverti
 /// A record-set expectation (contract "Value forms"): a list is the exact set; a mapping takes
 /// `equals`, `contains`, `excludes`, `count`, `absent` and `ttl`.
 public struct RecordSetExpectation: Hashable, Sendable {
-    public var equals: [RData]?
-    public var contains: [RData]?
-    public var excludes: [RData]?
-    public var count: NumberExpectation?
-    public var absent: Bool
-    public var ttl: NumberExpectation?
-    public var location: SourceLocation
+    /// The fields live in one shared box, copied only when a copy is changed: a compiled plan holds the
+    /// expectation once per server and transport, and its fields take over a hundred octets.
+    private final class Storage: @unchecked Sendable {
+        var equals: [RData]?
+        var contains: [RData]?
+        var excludes: [RData]?
+        var count: NumberExpectation?
+        var absent: Bool
+        var ttl: NumberExpectation?
+        var location: SourceLocation
+
+        init(
+            equals: [RData]?, contains: [RData]?, excludes: [RData]?, count: NumberExpectation?, absent: Bool,
+            ttl: NumberExpectation?, location: SourceLocation
+        ) {
+            self.equals = equals
+            self.contains = contains
+            self.excludes = excludes
+            self.count = count
+            self.absent = absent
+            self.ttl = ttl
+            self.location = location
+        }
+
+        func copy() -> Storage {
+            Storage(
+                equals: equals, contains: contains, excludes: excludes, count: count, absent: absent, ttl: ttl,
+                location: location)
+        }
+    }
+    private var storage: Storage
 
     public init(
         equals: [RData]? = nil, contains: [RData]? = nil, excludes: [RData]? = nil, count: NumberExpectation? = nil,
         absent: Bool = false, ttl: NumberExpectation? = nil, location: SourceLocation
     ) {
-        self.equals = equals
-        self.contains = contains
-        self.excludes = excludes
-        self.count = count
-        self.absent = absent
-        self.ttl = ttl
-        self.location = location
+        storage = Storage(
+            equals: equals, contains: contains, excludes: excludes, count: count, absent: absent, ttl: ttl,
+            location: location)
+    }
+
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    public var equals: [RData]? {
+        get { storage.equals }
+        set {
+            unique()
+            storage.equals = newValue
+        }
+    }
+    public var contains: [RData]? {
+        get { storage.contains }
+        set {
+            unique()
+            storage.contains = newValue
+        }
+    }
+    public var excludes: [RData]? {
+        get { storage.excludes }
+        set {
+            unique()
+            storage.excludes = newValue
+        }
+    }
+    public var count: NumberExpectation? {
+        get { storage.count }
+        set {
+            unique()
+            storage.count = newValue
+        }
+    }
+    public var absent: Bool {
+        get { storage.absent }
+        set {
+            unique()
+            storage.absent = newValue
+        }
+    }
+    public var ttl: NumberExpectation? {
+        get { storage.ttl }
+        set {
+            unique()
+            storage.ttl = newValue
+        }
+    }
+    public var location: SourceLocation {
+        get { storage.location }
+        set {
+            unique()
+            storage.location = newValue
+        }
+    }
+
+    public static func == (a: RecordSetExpectation, b: RecordSetExpectation) -> Bool {
+        a.storage === b.storage
+            || (a.equals == b.equals && a.contains == b.contains && a.excludes == b.excludes && a.count == b.count
+                && a.absent == b.absent && a.ttl == b.ttl && a.location == b.location)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(equals)
+        h.combine(contains)
+        h.combine(excludes)
+        h.combine(count)
+        h.combine(absent)
+        h.combine(ttl)
+        h.combine(location)
     }
 }
 

@@ -210,3 +210,17 @@ struct DomainNamePresentationTests {
         #expect(try readName(out, at: 24) == a)
     }
 }
+
+@Suite("Domain name hashing")
+struct DomainNameHashTests {
+    /// Names that differ only in ASCII case are equal and hash alike (RFC 4343), whatever their length
+    /// against the eight-octet words the hash folds them into.
+    @Test(arguments: ["a.", "Example.TEST.", "abcdefg.", "abcdefgh.ij.", "MX1.Fleet00001.Test."])
+    func caseInsensitiveEqualityAndHash(_ text: String) throws {
+        let upper = try DomainName(parsing: text.uppercased())
+        let lower = try DomainName(parsing: text.lowercased())
+        #expect(upper == lower)
+        #expect(upper.hashValue == lower.hashValue)
+        #expect(Set([upper, lower, try DomainName(parsing: "x" + text)]).count == 2)
+    }
+}

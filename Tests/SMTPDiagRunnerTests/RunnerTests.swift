@@ -1,13 +1,13 @@
 import Foundation
 import NIOConcurrencyHelpers
 import SMTPDiagDNSWire
-import SMTPDiagPlan
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
 import Testing
 
 @testable import SMTPDiagDNS
+@testable import SMTPDiagPlan
 @testable import SMTPDiagRunner
 
 /// A DNS server in memory: each zone `z` has `NS ns1.z`, `ns1.z A 127.0.0.53` and an SOA whose serial
@@ -195,5 +195,60 @@ struct ScheduleTests {
         var out: [Int32] = []
         while let v = heap.pop() { out.append(v) }
         #expect(out == values.sorted())
+    }
+}
+
+@Suite("Packed results")
+struct ResultListTests {
+    static let plan: [Check] = (0..<3).map { i in
+        Check(
+            id: CheckID("d\(i).test/mx@a[127.0.0.10]/udp"),
+            kind: .mxResolves(zone: DomainName(stringLiteral: "d\(i).test."), server: .system, transport: .udp),
+            location: SourceLocation(file: "f.yaml", line: 10 + i, column: 3),
+            domain: DomainName(stringLiteral: "d\(i).test"),
+            tags: i == 1 ? ["prod"] : [], dependencies: [], timeout: .seconds(2), retries: 1)
+    }
+
+    static func result(_ check: Check, _ k: Int) -> CheckResult {
+        var r = CheckResult(
+            id: k == 0 ? check.id : CheckID(check.id.rawValue + "/\(k)"), planID: check.id,
+            status: CheckStatus.allCases[k % 4], message: "message \(k) ünïcode \"quoted\"\n",
+            expected: k % 2 == 0 ? "expected \(k)" : nil,
+            actual: k % 3 == 0 ? "message \(k) ünïcode \"quoted\"\n" : "other",
+            missing: k == 1 ? ["a", ""] : [], extra: k == 2 ? ["x"] : [], location: check.location,
+            domain: String(check.domain.description.dropLast()), tags: check.tags, duration: .milliseconds(k * 7))
+        r.evidence.dns = k == 0 ? [] : ["line \(k)", "line two"]
+        r.evidence.smtp = k == 2 ? ["Sent: EHLO x"] : []
+        r.evidence.tls = k == 2 ? ["version": "TLSv1.3", "subject": "CN=x"] : [:]
+        r.advisory = k == 1
+        return r
+    }
+
+    /// Packed in any order, read back in plan order, field for field as they were.
+    @Test func packedResultsReadBackAsTheyWere() {
+        var packer = ResultPacker(expected: 4)
+        var expected: [[CheckResult]] = Self.plan.map { _ in [] }
+        for (i, k) in [(2, 0), (0, 0), (2, 1), (1, 0), (0, 1), (0, 2), (2, 2), (2, 3)] {
+            let r = Self.result(Self.plan[i], k)
+            packer.pack(r, check: i)
+            expected[i].append(r)
+        }
+        let list = ResultList(packed: packer.finish(checks: Self.plan, extra: []))
+        #expect(Array(list) == expected.flatMap { $0 })
+        #expect((0..<list.count).map { list.status(at: $0) } == expected.flatMap { $0 }.map(\.status))
+        #expect((0..<list.count).map { list.isAdvisory(at: $0) } == expected.flatMap { $0 }.map(\.advisory))
+    }
+
+    /// Chunks end where a result would not fit; a result larger than a chunk gets its own.
+    @Test func resultsLargerThanAChunk() {
+        var packer = ResultPacker(expected: 3)
+        var big = Self.result(Self.plan[0], 1)
+        big.message = String(repeating: "x", count: ResultPacker.chunkSize + 10)
+        let small = Self.result(Self.plan[1], 0)
+        packer.pack(small, check: 1)
+        packer.pack(big, check: 0)
+        packer.pack(small, check: 1)
+        let list = ResultList(packed: packer.finish(checks: Self.plan, extra: []))
+        #expect(Array(list) == [big, small, small])
     }
 }

@@ -282,3 +282,21 @@ struct SchemaTests {
         }
     }
 }
+
+@Suite("Spec model values")
+struct SpecModelValueTests {
+    /// The expectation's fields share one box between copies: changing a copy must not change the original.
+    @Test func recordSetExpectationCopiesAreIndependent() {
+        let here = SourceLocation(file: "f.yaml", line: 1, column: 1)
+        let original = RecordSetExpectation(count: .exact(2), location: here)
+        var copy = original
+        #expect(copy == original)
+        #expect(Set([copy, original]).count == 1)
+        copy.count = .exact(3)
+        copy.absent = true
+        #expect(original.count == .exact(2))
+        #expect(!original.absent)
+        #expect(copy != original)
+        #expect(copy == RecordSetExpectation(count: .exact(3), absent: true, location: here))
+    }
+}
