@@ -13,6 +13,8 @@ final class PendingQuery {
     let retries: Int
     var attempts = 1
     var sentAt = NIODeadline.now()
+    /// When it times out (UDP: the handler's sweep looks).
+    var deadline = NIODeadline.distantFuture
     var timer: Scheduled<Void>?
     /// A response that had our id and source but did not decode: reported if nothing better comes.
     var malformed: DNSWireError?
