@@ -14,6 +14,8 @@ public final class DNSClient: Sendable {
 
     private let group: any EventLoopGroup
     private let statisticsBox = NIOLockedValueBox(DNSClientStatistics())
+    /// Servers' socket addresses, parsed once (a handful of servers, asked hundreds of thousands of times).
+    private let addresses = NIOLockedValueBox<[DNSServerAddress: SocketAddress]>([:])
     private let udp: UDPSocketPool
     private let tcp: TCPConnectionPool
 
@@ -67,10 +69,15 @@ public final class DNSClient: Sendable {
         async throws(DNSClientError) -> DNSResponse
     {
         let address: SocketAddress
-        do {
-            address = try server.socketAddress()
-        } catch {
-            throw .network(server: server, transport: .udp, reason: "\(error)")
+        if let known = addresses.withLockedValue({ $0[server] }) {
+            address = known
+        } else {
+            do {
+                address = try server.socketAddress()
+            } catch {
+                throw .network(server: server, transport: .udp, reason: "\(error)")
+            }
+            addresses.withLockedValue { $0[server] = address }
         }
         let socket: UDPSocketPool.Socket
         do {

@@ -132,13 +132,39 @@ public struct DomainName: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     public var description: String {
         if isRoot { return "." }
-        var out = ""
-        out.reserveCapacity(wire.count + 4)
-        for label in labels {
-            for b in label { Self.appendEscaped(b, to: &out) }
-            out.append(".")
+        // Written octet by octet into the string's own storage (at most "\DDD" for each): appending
+        // characters one at a time was a visible share of a fleet run.
+        return String(unsafeUninitializedCapacity: wire.count * 4) { out in
+            var n = 0
+            var i = 0
+            while wire[i] != 0 {
+                let length = Int(wire[i])
+                i += 1
+                for b in wire[i..<(i + length)] {
+                    switch b {
+                    case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "("),
+                        UInt8(ascii: ")"),
+                        UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "$"):
+                        out[n] = UInt8(ascii: "\\")
+                        out[n + 1] = b
+                        n += 2
+                    case 0x21...0x7E:
+                        out[n] = b
+                        n += 1
+                    default:
+                        out[n] = UInt8(ascii: "\\")
+                        out[n + 1] = UInt8(ascii: "0") + b / 100
+                        out[n + 2] = UInt8(ascii: "0") + b / 10 % 10
+                        out[n + 3] = UInt8(ascii: "0") + b % 10
+                        n += 4
+                    }
+                }
+                i += length
+                out[n] = UInt8(ascii: ".")
+                n += 1
+            }
+            return n
         }
-        return out
     }
 
     static func appendEscaped(_ b: UInt8, to out: inout String) {

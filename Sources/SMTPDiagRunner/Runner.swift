@@ -268,6 +268,10 @@ public final class Runner: Sendable {
         question: () -> Question
     ) async -> [CheckResult] {
         let q = question()
+        if case .named(_, let host, let port) = target {
+            // One server, and the plan's own id: no label to build.
+            return [await perAddress(check, check.id, DNSServerAddress(host: host, port: port), transport, q, judge)]
+        }
         switch await servers(target) {
         case .failure(let reason):
             return [Self.result(check, .error, reason.text)]
@@ -275,25 +279,33 @@ public final class Runner: Sendable {
             var out: [CheckResult] = []
             for (label, address) in list {
                 let id = Self.expandedID(check, server: target, label: label)
-                let answer = await ask(q, address, transport, check)
-                var r = Self.result(check, .error, "", id: id)
-                r.evidence.note(answer, q)
-                switch Self.usable(answer) {
-                case .unusable(let why):
-                    r.message = why
-                case .ok(let response):
-                    let v = judge(response)
-                    r.status = v.pass ? .pass : .fail
-                    r.message = v.message
-                    r.expected = v.expected
-                    r.actual = v.actual
-                    r.missing = v.missing
-                    r.extra = v.extra
-                }
-                out.append(r)
+                out.append(await perAddress(check, id, address, transport, q, judge))
             }
             return out
         }
+    }
+
+    /// One question to one server, judged.
+    func perAddress(
+        _ check: Check, _ id: CheckID, _ address: DNSServerAddress, _ transport: SpecTransport, _ q: Question,
+        _ judge: (DNSResponse) -> Matchers.Verdict
+    ) async -> CheckResult {
+        let answer = await ask(q, address, transport, check)
+        var r = Self.result(check, .error, "", id: id)
+        r.evidence.note(answer, q)
+        switch Self.usable(answer) {
+        case .unusable(let why):
+            r.message = why
+        case .ok(let response):
+            let v = judge(response)
+            r.status = v.pass ? .pass : .fail
+            r.message = v.message
+            r.expected = v.expected
+            r.actual = v.actual
+            r.missing = v.missing
+            r.extra = v.extra
+        }
+        return r
     }
 
     /// The records of the asked type at the name, following a CNAME chain inside the answer.
