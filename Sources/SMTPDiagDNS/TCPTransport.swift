@@ -5,14 +5,14 @@ import SMTPDiagDNSWire
 
 /// Matches framed answers on one TCP connection to the queries pipelined on it (RFC 7766 §6.2.1),
 /// by id and then question.
-final class TCPDemuxHandler: ChannelInboundHandler {
+final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var pending: [UInt16: PendingQuery] = [:]
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var closed = false
-    private var flushPending = false
+    var flushPending = false
     private let server: DNSServerAddress
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
@@ -61,15 +61,7 @@ final class TCPDemuxHandler: ChannelInboundHandler {
         DNSTCPFrameParser.frame(payload, into: &framed)
         statistics.withLockedValue { $0.sent += 1 }
         p.sentAt = .now()
-        // One flush for the queries pipelined in this turn of the event loop: one writev, not a write each.
-        if !flushPending {
-            flushPending = true
-            context.eventLoop.assumeIsolated().execute { [weak self] in
-                guard let self, let context = self.context else { return }
-                self.flushPending = false
-                context.flush()
-            }
-        }
+        flushAtEndOfTurn(context)
         context.write(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[id] === p else { return }
             self.pending[id] = nil

@@ -5,7 +5,7 @@ import SMTPDiagDNSWire
 
 /// Demultiplexes the answers arriving on one shared UDP socket to the queries in flight, by source
 /// address and message id, then by question. Anything else is dropped and counted, never accepted.
-final class UDPDemuxHandler: ChannelInboundHandler {
+final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
@@ -15,8 +15,8 @@ final class UDPDemuxHandler: ChannelInboundHandler {
     }
 
     private var pending: [Key: PendingQuery] = [:]
-    private var context: ChannelHandlerContext?
-    private var flushPending = false
+    private(set) var context: ChannelHandlerContext?
+    var flushPending = false
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
 
@@ -69,16 +69,7 @@ final class UDPDemuxHandler: ChannelInboundHandler {
         p.deadline = p.sentAt + p.timeout.timeAmount
         statistics.withLockedValue { $0.sent += 1 }
         let write = context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: key.address, data: p.payload)))
-        // One flush for the queries written in this turn of the event loop: NIO then sends them with one
-        // sendmmsg instead of a sendto each.
-        if !flushPending {
-            flushPending = true
-            context.eventLoop.assumeIsolated().execute { [weak self] in
-                guard let self, let context = self.context else { return }
-                self.flushPending = false
-                context.flush()
-            }
-        }
+        flushAtEndOfTurn(context)
         write.assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[key] === p else { return }
             self.pending[key] = nil

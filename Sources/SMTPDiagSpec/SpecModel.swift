@@ -80,58 +80,42 @@ public struct RecordSetExpectation: Hashable, Sendable {
             location: location)
     }
 
-    private mutating func unique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    /// A field, copying the box first when it is shared.
+    private subscript<T>(field: ReferenceWritableKeyPath<Storage, T>) -> T {
+        get { storage[keyPath: field] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            storage[keyPath: field] = newValue
+        }
     }
 
     public var equals: [RData]? {
-        get { storage.equals }
-        set {
-            unique()
-            storage.equals = newValue
-        }
+        get { self[\.equals] }
+        set { self[\.equals] = newValue }
     }
     public var contains: [RData]? {
-        get { storage.contains }
-        set {
-            unique()
-            storage.contains = newValue
-        }
+        get { self[\.contains] }
+        set { self[\.contains] = newValue }
     }
     public var excludes: [RData]? {
-        get { storage.excludes }
-        set {
-            unique()
-            storage.excludes = newValue
-        }
+        get { self[\.excludes] }
+        set { self[\.excludes] = newValue }
     }
     public var count: NumberExpectation? {
-        get { storage.count }
-        set {
-            unique()
-            storage.count = newValue
-        }
+        get { self[\.count] }
+        set { self[\.count] = newValue }
     }
     public var absent: Bool {
-        get { storage.absent }
-        set {
-            unique()
-            storage.absent = newValue
-        }
+        get { self[\.absent] }
+        set { self[\.absent] = newValue }
     }
     public var ttl: NumberExpectation? {
-        get { storage.ttl }
-        set {
-            unique()
-            storage.ttl = newValue
-        }
+        get { self[\.ttl] }
+        set { self[\.ttl] = newValue }
     }
     public var location: SourceLocation {
-        get { storage.location }
-        set {
-            unique()
-            storage.location = newValue
-        }
+        get { self[\.location] }
+        set { self[\.location] = newValue }
     }
 
     public static func == (a: RecordSetExpectation, b: RecordSetExpectation) -> Bool {

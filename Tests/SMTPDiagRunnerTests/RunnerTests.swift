@@ -86,6 +86,11 @@ struct RunnerTests {
         return compiled.plan
     }
 
+    /// Serial 1 for zones `z0.test` to `z<n-1>.test`.
+    static func serials(_ n: Int) -> [String: UInt32] {
+        Dictionary(uniqueKeysWithValues: (0..<n).map { ("z\($0).test", UInt32(1)) })
+    }
+
     static func runner(_ dns: TableDNS, jobs: Int = 8, keep: Bool = false) -> Runner {
         var options = RunOptions()
         options.jobs = jobs
@@ -96,8 +101,8 @@ struct RunnerTests {
     @Test func resultsInPlanOrderAndPrerequisitesFirst() async throws {
         let plan = try Self.plan(30)
         // z7 has no SOA at all: its serial check fails, and so does consistency (errors: no SOA).
-        var serials: [String: UInt32] = [:]
-        for i in 0..<30 where i != 7 { serials["z\(i).test"] = 1 }
+        var serials = Self.serials(30)
+        serials["z7.test"] = nil
         let dns = TableDNS(serials: serials)
         let (results, interrupted) = await Self.runner(dns).run(plan)
         #expect(interrupted == nil)
@@ -145,9 +150,7 @@ struct RunnerTests {
     /// more than two domains' worth, and nothing once the run is over.
     @Test func cachedAnswersAreLetGoWhenTheirDomainIsDone() async throws {
         let plan = try Self.plan(40)
-        var serials: [String: UInt32] = [:]
-        for i in 0..<40 { serials["z\(i).test"] = 1 }
-        let dns = TableDNS(serials: serials)
+        let dns = TableDNS(serials: Self.serials(40))
         let runner = Self.runner(dns, jobs: 1)
         let most = NIOLockedValueBox(0)
         let cache = runner.queries
@@ -161,9 +164,7 @@ struct RunnerTests {
 
     @Test func cancellingEndsTheRunWithEveryCheckReported() async throws {
         let plan = try Self.plan(200)
-        var serials: [String: UInt32] = [:]
-        for i in 0..<200 { serials["z\(i).test"] = 1 }
-        let dns = TableDNS(serials: serials)
+        let dns = TableDNS(serials: Self.serials(200))
         let runner = Self.runner(dns, jobs: 2)
         let task = Task { await runner.run(plan) }
         let started = NIOLockedValueBox(0)
