@@ -10,6 +10,7 @@ var products: [Product] = [
     .executable(name: "smtpdiag-spec", targets: ["smtpdiag-spec"]),
     .executable(name: "smtpdiag-dnsbench", targets: ["DNSBench"]),
     .executable(name: "smtpdiag-smtpbench", targets: ["SMTPBench"]),
+    .executable(name: "smtpdiag-runnerbench", targets: ["RunnerBench"]),
 ]
 
 var targets: [Target] = [
@@ -89,6 +90,14 @@ var targets: [Target] = [
         name: "SMTPBench",
         dependencies: ["SMTPDiagSMTP", "SMTPDiagSMTPWire"],
         path: "Benchmarks/SMTPBench"
+    ),
+    .executableTarget(
+        name: "RunnerBench",
+        dependencies: [
+            "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP",
+            "SMTPDiagSMTPWire",
+        ],
+        path: "Benchmarks/RunnerBench"
     ),
     .testTarget(
         name: "SMTPDiagDNSWireTests",

@@ -41,6 +41,18 @@ public struct DNSResponse: Sendable {
     /// Octets of the answer on the wire.
     public var size: Int
 
+    public init(
+        message: Message, server: DNSServerAddress, transport: DNSTransport, roundTrip: Duration, attempts: Int = 1,
+        size: Int
+    ) {
+        self.message = message
+        self.server = server
+        self.transport = transport
+        self.roundTrip = roundTrip
+        self.attempts = attempts
+        self.size = size
+    }
+
     public var rcode: ResponseCode { message.rcode }
     /// TC: the answer did not fit (RFC 1035 §4.1.1). Never read a truncated answer as complete.
     public var isTruncated: Bool { message.header.truncated }

@@ -119,13 +119,18 @@ final class OnceCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
 
     /// Lets go of the values whose last owner is `owner`.
     func evict(owner: Int) {
-        lock.withLock {
-            guard let keys = owned.removeValue(forKey: owner) else { return }
+        // The values are released after the lock: freeing decoded answers is most of the work.
+        let released = lock.withLock { () -> [Slot] in
+            guard let keys = owned.removeValue(forKey: owner) else { return [] }
+            var released: [Slot] = []
+            released.reserveCapacity(keys.count)
             for k in keys {
                 guard let i = slots.index(forKey: k), slots.values[i].owner == owner else { continue }
-                if case .done = slots.values[i].entry { slots.remove(at: i) }
+                if case .done = slots.values[i].entry { released.append(slots.remove(at: i).value) }
             }
+            return released
         }
+        _ = released.count
     }
 
     /// How many values are held (tests).

@@ -75,16 +75,28 @@ struct ResultPacker {
     }
 
     mutating func pack(_ r: CheckResult, check index: Int) {
+        append([Self.encode(r, check: index)], check: index)
+    }
+
+    /// A result's octets, ready for `append`.
+    static func encode(_ r: CheckResult, check index: Int) -> [UInt8] {
         var w = Writer()
         w.encode(r, check: index)
-        if current.count + w.bytes.count > Self.chunkSize && !current.isEmpty {
-            chunks.append(current)
-            current = []
-            current.reserveCapacity(max(Self.chunkSize, w.bytes.count))
+        return w.bytes
+    }
+
+    /// Appends results of check `index` encoded by `encode`.
+    mutating func append(_ encoded: [[UInt8]], check index: Int) {
+        for bytes in encoded {
+            if current.count + bytes.count > Self.chunkSize && !current.isEmpty {
+                chunks.append(current)
+                current = []
+                current.reserveCapacity(max(Self.chunkSize, bytes.count))
+            }
+            owners.append(Int32(index))
+            starts.append(chunks.count << 32 | current.count)
+            current.append(contentsOf: bytes)
         }
-        owners.append(Int32(index))
-        starts.append(chunks.count << 32 | current.count)
-        current.append(contentsOf: w.bytes)
     }
 
     /// The packed results in plan order: check by check, each check's results in the order packed. Checks

@@ -58,7 +58,7 @@ extension Runner {
             if addresses.isEmpty { problems.append("\(name) has no address") }
             found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
         }
-        await state.setDiscovered(zone: zone, via: via, found)
+        state.setDiscovered(zone: zone, via: via, found)
         let summary = found.map { "\($0.name) [\($0.addresses.map(\.host).joined(separator: ", "))]" }.joined(
             separator: ", ")
         r.actual = summary

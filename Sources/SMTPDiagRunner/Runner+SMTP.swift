@@ -62,7 +62,7 @@ extension Runner {
             }
             for a in addresses { hosts.append((String(name.description.dropLast()), a)) }
         }
-        await state.setHosts(check.id, hosts)
+        state.setHosts(check.id, hosts)
         r.actual = hosts.map { "\($0.name ?? "")[\($0.address)]" }.joined(separator: ", ")
         r.missing = without
         if hosts.isEmpty {
@@ -85,7 +85,7 @@ extension Runner {
         var targets: [(name: String?, address: String)] = []
         if case .host(let h) = plan.target, case .address(let a) = h.host {
             targets = [(nil, a)]
-        } else if let hostsID = check.dependencies.first, let found = await state.hosts(hostsID) {
+        } else if let hostsID = check.dependencies.first, let found = state.hosts(hostsID) {
             targets = found
         }
         guard !targets.isEmpty else { return [Self.result(check, .skip, "no SMTP host to connect to")] }

@@ -174,9 +174,11 @@ final class Schedule: @unchecked Sendable {
         } else if r.contains(where: { $0.status == .skip }) {
             st = .skip
         }
+        // Encoded before taking the lock: workers finishing at once wait on each other only for the copy.
+        let packed = r.map { ResultPacker.encode($0, check: i) }
         return lock.withLock {
             status[i] = st
-            for result in r { packer.pack(result, check: i) }
+            packer.append(packed, check: i)
             finishedCount += 1
             inFlight -= 1
             for k in Int(dependentStart[i])..<Int(dependentStart[i + 1]) {
