@@ -28,20 +28,44 @@ public struct JUnitReporter: Reporter {
     }
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
-        let byFile = Dictionary(grouping: report.results, by: { $0.location.file })
-        let files = byFile.keys.sorted()
+        var whole = ""
+        write(report, options: options) { whole += $0 }
+        return whole
+    }
+
+    /// Per file: which results, and their counts and time.
+    private struct Suite {
+        var indices: [Int] = []
+        var counts: [CheckStatus: Int] = [:]
+        var time = 0.0
+    }
+
+    /// Written in pieces, results grouped by file through their indices: a large run's results are read one
+    /// at a time, never gathered into copies.
+    public func write(_ report: RunReport, options: ReportOptions, to emit: (String) -> Void) {
+        var suites: [String: Suite] = [:]
+        for (i, r) in report.results.enumerated() {
+            suites[r.location.file, default: Suite()].indices.append(i)
+            suites[r.location.file]?.counts[r.status, default: 0] += 1
+            suites[r.location.file]?.time += r.duration.seconds
+        }
+        let files = suites.keys.sorted()
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"smtpdiag-spec\" tests=\"\(report.results.count)\" failures=\"\(report.count(.fail))\" "
         x +=
             "errors=\"\(report.count(.error))\" skipped=\"\(report.count(.skip))\" time=\"\(report.duration.seconds)\">\n"
         for file in files {
-            let rs = byFile[file] ?? []
-            let count = { (s: CheckStatus) in rs.filter { $0.status == s }.count }
-            let time = rs.reduce(0.0) { $0 + $1.duration.seconds }
+            let suite = suites[file] ?? Suite()
+            let count = { (s: CheckStatus) in suite.counts[s] ?? 0 }
             x +=
-                "  <testsuite name=\"\(Self.escape(options.path(file)))\" tests=\"\(rs.count)\" failures=\"\(count(.fail))\" "
-            x += "errors=\"\(count(.error))\" skipped=\"\(count(.skip))\" time=\"\(time)\">\n"
-            for r in rs {
+                "  <testsuite name=\"\(Self.escape(options.path(file)))\" tests=\"\(suite.indices.count)\" failures=\"\(count(.fail))\" "
+            x += "errors=\"\(count(.error))\" skipped=\"\(count(.skip))\" time=\"\(suite.time)\">\n"
+            for i in suite.indices {
+                if x.utf8.count >= 1 << 20 {
+                    emit(x)
+                    x = ""
+                }
+                let r = report.results[i]
                 x += "    <testcase name=\"\(Self.escape(r.id.rawValue))\" classname=\"\(Self.escape(r.domain))\" "
                 x +=
                     "file=\"\(Self.escape(options.path(r.location.file)))\" line=\"\(r.location.line)\" time=\"\(r.duration.seconds)\""
@@ -66,6 +90,6 @@ public struct JUnitReporter: Reporter {
             x += "  </testsuite>\n"
         }
         x += "</testsuites>\n"
-        return x
+        emit(x)
     }
 }
