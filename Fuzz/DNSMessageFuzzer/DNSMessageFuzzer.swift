@@ -17,7 +17,13 @@ public func fuzzDNSMessage(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             preconditionFailure("re-encoded message does not decode: \(error)")
         }
     }
-    // Presentation of every record must not trap either.
-    for rr in message.answers + message.authorities + message.additionals { _ = rr.description }
+    // Presentation of every record must not trap either, and every owner name must read back as itself
+    // from its presentation (escapes included).
+    for rr in message.answers + message.authorities + message.additionals {
+        _ = rr.description
+        let text = rr.name.description
+        guard let again = try? DomainName(parsing: text) else { preconditionFailure("\(text) does not parse") }
+        precondition(again == rr.name && again.wire == rr.name.wire, "\(text) reads back as another name")
+    }
     return 0
 }
