@@ -73,10 +73,12 @@ public final class Runner: Sendable {
                 await withTaskGroup(of: Void.self) { group in
                     for _ in 0..<min(max(1, options.jobs), max(1, total)) {
                         group.addTask { [self] in
-                            while let i = await schedule.next() {
+                            var taken = await schedule.next()
+                            while let t = taken {
+                                let i = t.index
                                 let check = schedule.checks[i]
                                 var results: [CheckResult]
-                                if let (dep, status) = schedule.blocker(i) {
+                                if let (dep, status) = t.blocker {
                                     // A prerequisite that did not pass skips this check (contract: skip, never
                                     // a failure).
                                     results = [
@@ -100,9 +102,11 @@ public final class Runner: Sendable {
                                 for k in results.indices {
                                     results[k].evidence.settle(keep: keepPassing || results[k].status != .pass)
                                 }
-                                let (done, groupDone) = schedule.finish(i, results)
+                                let (done, groupDone, following) = schedule.finish(i, results)
                                 if let g = groupDone { queries.evict(owner: g) }
                                 options.progress?(done, total)
+                                taken = following
+                                if taken == nil { taken = await schedule.next() }
                             }
                         }
                     }

@@ -25,7 +25,7 @@ final class Schedule: @unchecked Sendable {
     private var inFlight = 0
     private var finishedCount = 0
     private var cancelled = false
-    private var waiters: [CheckedContinuation<Int?, Never>] = []
+    private var waiters: [CheckedContinuation<Taken?, Never>] = []
     /// Results in the order they finished, packed.
     private var packer: ResultPacker
 
@@ -114,35 +114,47 @@ final class Schedule: @unchecked Sendable {
         for i in 0..<n where unmet[i] == 0 { ready.push(Int32(i)) }
     }
 
+    /// A check handed to a worker, with the first of its prerequisites that did not pass (and that one's
+    /// status, nil when it did not run), if any: then the check is skipped.
+    struct Taken: Sendable {
+        let index: Int
+        let blocker: (CheckID, CheckStatus?)?
+    }
+
+    /// Takes the earliest ready check. Called with the lock held.
+    private func takeLocked() -> Taken? {
+        guard !cancelled, let i = ready.pop().map(Int.init) else { return nil }
+        inFlight += 1
+        for (k, p) in zip(Int(prerequisiteStart[i])..<Int(prerequisiteStart[i + 1]), checks[i].dependencies) {
+            let j = Int(prerequisites[k])
+            let s = j >= 0 ? status[j] : nil
+            if s != .pass { return Taken(index: i, blocker: (p, s)) }
+        }
+        return Taken(index: i, blocker: nil)
+    }
+
     /// The next check to evaluate, or nil when nothing is left (or the run was cancelled).
-    func next() async -> Int? {
+    func next() async -> Taken? {
         // Without suspending when a check is ready (most of the time in a large run).
         enum Take {
-            case check(Int)
+            case check(Taken)
             case none
             case wait
         }
         let take = lock.withLock { () -> Take in
-            if cancelled { return .none }
-            if let i = ready.pop() {
-                inFlight += 1
-                return .check(Int(i))
-            }
-            return inFlight == 0 ? .none : .wait
+            if let t = takeLocked() { return .check(t) }
+            return cancelled || inFlight == 0 ? .none : .wait
         }
         switch take {
-        case .check(let i): return i
+        case .check(let t): return t
         case .none: return nil
         case .wait: break
         }
-        return await withCheckedContinuation { (c: CheckedContinuation<Int?, Never>) in
+        return await withCheckedContinuation { (c: CheckedContinuation<Taken?, Never>) in
             lock.withLock {
-                if cancelled {
-                    c.resume(returning: nil)
-                } else if let i = ready.pop() {
-                    inFlight += 1
-                    c.resume(returning: Int(i))
-                } else if inFlight == 0 {
+                if let t = takeLocked() {
+                    c.resume(returning: t)
+                } else if cancelled || inFlight == 0 {
                     c.resume(returning: nil)
                 } else {
                     waiters.append(c)
@@ -151,21 +163,10 @@ final class Schedule: @unchecked Sendable {
         }
     }
 
-    /// The first prerequisite of check `i` that did not pass, with its status (nil: not run).
-    func blocker(_ i: Int) -> (CheckID, CheckStatus?)? {
-        lock.withLock {
-            for (k, p) in zip(Int(prerequisiteStart[i])..<Int(prerequisiteStart[i + 1]), checks[i].dependencies) {
-                let j = Int(prerequisites[k])
-                let s = j >= 0 ? status[j] : nil
-                if s != .pass { return (p, s) }
-            }
-            return nil
-        }
-    }
-
-    /// Records check `i`'s results and releases its dependents. Returns how many checks have finished, and
-    /// the group when this was its last check.
-    func finish(_ i: Int, _ r: [CheckResult]) -> (finished: Int, groupDone: Int?) {
+    /// Records check `i`'s results and releases its dependents. Returns how many checks have finished, the
+    /// group when this was its last check, and the next check for the same worker when one is ready (one
+    /// lock a check: two workers finishing and taking at once waited on each other, measured).
+    func finish(_ i: Int, _ r: [CheckResult]) -> (finished: Int, groupDone: Int?, next: Taken?) {
         var st = CheckStatus.pass
         if r.contains(where: { $0.status == .fail }) {
             st = .fail
@@ -189,7 +190,7 @@ final class Schedule: @unchecked Sendable {
             let g = Int(group[i])
             remaining[g] -= 1
             wake()
-            return (finishedCount, remaining[g] == 0 ? g : nil)
+            return (finishedCount, remaining[g] == 0 ? g : nil, takeLocked())
         }
     }
 
@@ -211,9 +212,8 @@ final class Schedule: @unchecked Sendable {
 
     /// Hands ready checks to waiting workers; when nothing can become ready any more, ends them all.
     private func wake() {
-        while !waiters.isEmpty && !cancelled, let i = ready.pop() {
-            inFlight += 1
-            waiters.removeLast().resume(returning: Int(i))
+        while !waiters.isEmpty, let t = takeLocked() {
+            waiters.removeLast().resume(returning: t)
         }
         if cancelled || (ready.isEmpty && inFlight == 0) {
             for w in waiters { w.resume(returning: nil) }
