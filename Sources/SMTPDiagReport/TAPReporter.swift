@@ -11,8 +11,23 @@ public struct TAPReporter: Reporter {
     }
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
+        var whole = ""
+        write(report, options: options) { whole += $0 }
+        return whole
+    }
+
+    /// Written in pieces of about a megabyte: a large run's report is never held whole.
+    public func write(_ report: RunReport, options: ReportOptions, to emit: (String) -> Void) {
         var lines = ["TAP version 13", "1..\(report.results.count)"]
+        var size = 0
         for (i, r) in report.results.enumerated() {
+            if size >= 1 << 20 {
+                emit(lines.joined(separator: "\n") + "\n")
+                lines = []
+                size = 0
+            }
+            let before = lines.count
+            defer { for line in lines[before...] { size += line.utf8.count + 1 } }
             let n = i + 1
             // A description must not contain '#' unescaped; ids never do, messages might.
             let id = r.id.rawValue.replacingOccurrences(of: "#", with: "\\#")
@@ -38,6 +53,6 @@ public struct TAPReporter: Reporter {
                 lines.append("  ...")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        emit(lines.joined(separator: "\n") + "\n")
     }
 }
