@@ -32,6 +32,41 @@ struct ReporterTests {
 
     static let options = ReportOptions(color: false, verbose: false, relativeTo: "/w")
 
+    /// Reports of several megabytes come in pieces; the pieces must make the same report as one string, and
+    /// that report must still be read by its consumers' rules (JSON parsed, every check present; TAP's plan).
+    @Test(arguments: [OutputFormat.json, .junit, .tap])
+    func largeReportsStreamedInPieces(_ format: OutputFormat) throws {
+        let statuses = CheckStatus.allCases
+        let results = (0..<6000).map { i in
+            Self.result(
+                "d\(i).test/records[@ TXT]@ns1[127.0.0.10]/udp", statuses[i % 4],
+                String(repeating: "v=spf1 \"quoted\" & <more> ", count: 20) + "#\(i)")
+        }
+        let big = RunReport(
+            results: ResultList(results), started: 0, duration: .seconds(3), interrupted: false,
+            files: ["/w/specs/a.yaml"])
+        var pieces: [String] = []
+        format.reporter.write(big, options: Self.options) { pieces.append($0) }
+        #expect(pieces.count > 2)
+        let whole = pieces.joined()
+        #expect(whole == format.reporter.render(big, options: Self.options))
+        switch format {
+        case .json:
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any])
+            let checks = try #require(parsed["checks"] as? [[String: Any]])
+            #expect(checks.count == 6000)
+            #expect(checks.last?["id"] as? String == "d5999.test/records[@ TXT]@ns1[127.0.0.10]/udp")
+        case .tap:
+            let lines = whole.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.prefix(2) == ["TAP version 13", "1..6000"])
+            #expect(lines.filter { $0.hasPrefix("ok ") || $0.hasPrefix("not ok ") }.count == 6000)
+            #expect(lines.last == "")
+        default:
+            #expect(whole.components(separatedBy: "<testcase ").count - 1 == 6000)
+            #expect(whole.hasSuffix("</testsuites>\n"))
+        }
+    }
+
     @Test func exitCodes() {
         #expect(Self.report.exitCode == 1)
         var onlyError = Self.report
