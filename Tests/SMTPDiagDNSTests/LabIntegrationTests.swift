@@ -102,9 +102,11 @@ struct LabIntegrationTests {
         let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<count {
                 group.addTask {
-                    let server = i % 2 == 0 ? Lab.nsd : Lab.knot
+                    // All at NSD, whose lab socket has room for them: Knot keeps the kernel's default buffer
+                    // (about 200 KB), and a burst of thousands there drops the queries of the other tests
+                    // running at the same time (seen once in CI: a spec's discovery timed out).
                     let r = try await client.query(
-                        names[i % names.count], .a, server: server, transport: .udp, options: options)
+                        names[i % names.count], .a, server: Lab.nsd, transport: .udp, options: options)
                     return r.rcode == .noError && r.message.questions[0].name == names[i % names.count]
                 }
             }
