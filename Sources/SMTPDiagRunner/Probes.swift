@@ -69,8 +69,8 @@ final class OnceCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
         case make
     }
 
-    /// The value of `key`: made by the first caller (on its own task, so no task is kept a value), waited for
-    /// by the others.
+    /// The value of `key`: made by the first caller, in its own task (no task is kept for the value), waited
+    /// for by the others.
     func value(_ key: Key, owner: Int? = nil, _ make: () async -> Value) async -> Value {
         let lookup = lock.withLock { () -> Lookup in
             if let i = slots.index(forKey: key) {
@@ -119,8 +119,8 @@ final class OnceCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
 
     /// Lets go of the values whose last owner is `owner`.
     func evict(owner: Int) {
-        // The values are released after the lock: freeing decoded answers is most of the work.
-        let released = lock.withLock { () -> [Slot] in
+        // The values are returned out of the lock and dropped there: freeing decoded answers is most of the work.
+        _ = lock.withLock { () -> [Slot] in
             guard let keys = owned.removeValue(forKey: owner) else { return [] }
             var released: [Slot] = []
             released.reserveCapacity(keys.count)
@@ -130,7 +130,6 @@ final class OnceCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
             }
             return released
         }
-        _ = released.count
     }
 
     /// How many values are held (tests).

@@ -272,10 +272,6 @@ public final class Runner: Sendable {
         question: () -> Question
     ) async -> [CheckResult] {
         let q = question()
-        if case .named(_, let host, let port) = target {
-            // One server, and the plan's own id: no label to build.
-            return [await perAddress(check, check.id, DNSServerAddress(host: host, port: port), transport, q, judge)]
-        }
         switch await servers(target) {
         case .failure(let reason):
             return [Self.result(check, .error, reason.text)]

@@ -133,31 +133,32 @@ final class Schedule: @unchecked Sendable {
         return Taken(index: i, blocker: nil)
     }
 
+    private enum Take {
+        case check(Taken)
+        case none
+        case wait
+    }
+
+    /// A ready check, or nothing left to hand out, or wait for a check to finish. Called with the lock held.
+    private func decideLocked() -> Take {
+        if let t = takeLocked() { return .check(t) }
+        return cancelled || inFlight == 0 ? .none : .wait
+    }
+
     /// The next check to evaluate, or nil when nothing is left (or the run was cancelled).
     func next() async -> Taken? {
         // Without suspending when a check is ready (most of the time in a large run).
-        enum Take {
-            case check(Taken)
-            case none
-            case wait
-        }
-        let take = lock.withLock { () -> Take in
-            if let t = takeLocked() { return .check(t) }
-            return cancelled || inFlight == 0 ? .none : .wait
-        }
-        switch take {
+        switch lock.withLock({ decideLocked() }) {
         case .check(let t): return t
         case .none: return nil
         case .wait: break
         }
         return await withCheckedContinuation { (c: CheckedContinuation<Taken?, Never>) in
             lock.withLock {
-                if let t = takeLocked() {
-                    c.resume(returning: t)
-                } else if cancelled || inFlight == 0 {
-                    c.resume(returning: nil)
-                } else {
-                    waiters.append(c)
+                switch decideLocked() {
+                case .check(let t): c.resume(returning: t)
+                case .none: c.resume(returning: nil)
+                case .wait: waiters.append(c)
                 }
             }
         }
