@@ -168,7 +168,7 @@ if fuzzing {
 
 let package = Package(
     name: "smtpdiag-spec",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: products,
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

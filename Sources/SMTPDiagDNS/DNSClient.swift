@@ -6,12 +6,6 @@ import SMTPDiagDNSWire
 /// Sends one query to one server over the transport the caller picks, and returns the matching
 /// answer or an error with its context. Thread-safe; thousands of queries may be in flight at once.
 public final class DNSClient: Sendable {
-    enum Registration<Key: Sendable>: Sendable {
-        case waiting
-        case registered(Key)
-        case cancelled
-    }
-
     private let group: any EventLoopGroup
     private let statisticsBox = NIOLockedValueBox(DNSClientStatistics())
     /// Servers' socket addresses, parsed once (a handful of servers, asked hundreds of thousands of times).
@@ -48,24 +42,21 @@ public final class DNSClient: Sendable {
         options: DNSQueryOptions = DNSQueryOptions()
     ) async throws(DNSClientError) -> DNSResponse {
         if Task.isCancelled { throw .cancelled }
-        let message = Message(
-            header: Header(id: 0, recursionDesired: options.recursionDesired), questions: [question],
-            edns: options.edns)
         switch transport {
         case .udp:
-            return try await queryUDP(message, server: server, options: options)
+            return try await queryUDP(question, server: server, options: options)
         case .tcp:
             do {
-                return try await queryTCP(message, server: server, options: options, fresh: false)
+                return try await queryTCP(question, server: server, options: options, fresh: false)
             } catch .connectionClosed {
                 // The server may close an idle connection just as we reuse it (RFC 7766 §6.2.3): one retry on
                 // a new connection.
-                return try await queryTCP(message, server: server, options: options, fresh: true)
+                return try await queryTCP(question, server: server, options: options, fresh: true)
             }
         }
     }
 
-    private func queryUDP(_ message: Message, server: DNSServerAddress, options: DNSQueryOptions)
+    private func queryUDP(_ question: Question, server: DNSServerAddress, options: DNSQueryOptions)
         async throws(DNSClientError) -> DNSResponse
     {
         let address: SocketAddress
@@ -90,68 +81,36 @@ public final class DNSClient: Sendable {
             throw .network(server: server, transport: .udp, reason: "cannot open a UDP socket: \(error)")
         }
         let handler = socket.handler
-        return try await Self.run(on: socket.channel.eventLoop) { promise in
-            handler.value.send(message, to: server, address: address, options: options, promise: promise)
-        } cancel: { key in
-            handler.value.cancel(key)
-        }
+        let loop = socket.channel.eventLoop
+        let query = PendingQuery(question: question, server: server, transport: .udp, options: options)
+        return try await query.wait { p in
+            loop.execute { handler.value.send(p, address: address) }
+        } cancel: { p in
+            loop.execute { handler.value.cancel(p) }
+        }.get()
     }
 
-    private func queryTCP(_ message: Message, server: DNSServerAddress, options: DNSQueryOptions, fresh: Bool)
+    private func queryTCP(_ question: Question, server: DNSServerAddress, options: DNSQueryOptions, fresh: Bool)
         async throws(DNSClientError) -> DNSResponse
     {
         let connection: TCPConnectionPool.Connection
-        do {
-            connection = try await tcp.connection(to: server, fresh: fresh).get()
-        } catch {
-            throw TCPConnectionPool.classify(error, server: server)
+        if !fresh, let open = tcp.openConnection(to: server) {
+            connection = open
+        } else {
+            do {
+                connection = try await tcp.connection(to: server, fresh: fresh).get()
+            } catch {
+                throw TCPConnectionPool.classify(error, server: server)
+            }
         }
         let handler = connection.handler
-        return try await Self.run(on: connection.channel.eventLoop) { promise in
-            handler.value.send(message, options: options, promise: promise)
-        } cancel: { id in
-            handler.value.cancel(id)
-        }
-    }
-
-    /// Registers a query on its event loop and waits for it, so that a cancellation arriving at any
-    /// moment (before, during or after registration) ends it with `.cancelled`.
-    private static func run<Key: Sendable>(
-        on loop: any EventLoop, register: @escaping @Sendable (EventLoopPromise<DNSResponse>) -> Key?,
-        cancel: @escaping @Sendable (Key) -> Void
-    ) async throws(DNSClientError) -> DNSResponse {
-        let promise = loop.makePromise(of: DNSResponse.self)
-        let state = NIOLockedValueBox(Registration<Key>.waiting)
-        do {
-            return try await withTaskCancellationHandler {
-                loop.execute {
-                    if case .cancelled = state.withLockedValue({ $0 }) {
-                        promise.fail(DNSClientError.cancelled)
-                        return
-                    }
-                    let key = register(promise)
-                    let cancelledMeanwhile = state.withLockedValue { s -> Bool in
-                        if case .cancelled = s { return true }
-                        s = key.map { .registered($0) } ?? .waiting
-                        return false
-                    }
-                    if cancelledMeanwhile, let key { cancel(key) }
-                }
-                return try await promise.futureResult.get()
-            } onCancel: {
-                let previous = state.withLockedValue { s -> Registration<Key> in
-                    defer { s = .cancelled }
-                    return s
-                }
-                if case .registered(let key) = previous {
-                    loop.execute { cancel(key) }
-                }
-            }
-        } catch let error as DNSClientError {
-            throw error
-        } catch {
-            throw .cancelled
-        }
+        let loop = connection.channel.eventLoop
+        let query = PendingQuery(question: question, server: server, transport: .tcp, options: options)
+        return try await query.wait { p in
+            loop.execute { handler.value.send(p) }
+        } cancel: { p in
+            loop.execute { handler.value.cancel(p) }
+        }.get()
     }
 
     /// Closes every socket; queries in flight fail.

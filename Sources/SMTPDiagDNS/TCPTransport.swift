@@ -28,56 +28,68 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
 
     var isUsable: Bool { !closed && context != nil }
 
-    func send(_ query: Message, options: DNSQueryOptions, promise: EventLoopPromise<DNSResponse>) -> UInt16? {
+    func send(_ p: PendingQuery) {
+        guard p.beginRegistration() else { return }
         guard let context, !closed else {
-            promise.fail(DNSClientError.connectionClosed(server: server))
-            return nil
+            p.fail(.connectionClosed(server: server))
+            return
         }
-        var query = query
         var candidate = ids.next()
         var tries = 0
         while pending[candidate] != nil {
             tries += 1
             guard tries < 1000 else {
-                promise.fail(DNSClientError.network(server: server, transport: .tcp, reason: "no free message id"))
-                return nil
+                p.fail(.network(server: server, transport: .tcp, reason: "no free message id"))
+                return
             }
             candidate = ids.next()
         }
         let id = candidate
-        query.header.id = id
-        let payload: ByteBuffer
         do {
-            payload = try query.encode()
+            p.payload = try p.message(id: id).encode()
         } catch {
-            promise.fail(DNSClientError.invalidQuery(error))
-            return nil
+            p.fail(.invalidQuery(error))
+            return
         }
-        let p = PendingQuery(
-            question: query.questions[0], server: server, transport: .tcp, promise: promise, payload: payload,
-            timeout: options.timeout, retries: 0)
+        p.tcpID = id
         pending[id] = p
-        var framed = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
-        DNSTCPFrameParser.frame(payload, into: &framed)
+        var framed = context.channel.allocator.buffer(capacity: p.payload.readableBytes + 2)
+        DNSTCPFrameParser.frame(p.payload, into: &framed)
         statistics.withLockedValue { $0.sent += 1 }
         p.sentAt = .now()
+        p.deadline = p.sentAt + p.timeout.timeAmount
         flushAtEndOfTurn(context)
         context.write(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[id] === p else { return }
             self.pending[id] = nil
             p.fail(.network(server: self.server, transport: .tcp, reason: "\(error)"))
         }
-        p.timer = context.eventLoop.assumeIsolated().scheduleTask(in: options.timeout.timeAmount) { [weak self] in
-            guard let self, self.pending[id] === p else { return }
-            self.pending[id] = nil
-            self.statistics.withLockedValue { $0.timeouts += 1 }
-            p.fail(p.timeoutError)
-        }
-        return id
+        scheduleSweep(context)
     }
 
-    func cancel(_ id: UInt16) {
-        guard let p = pending.removeValue(forKey: id) else { return }
+    /// Timeouts by a sweep every 10 ms while queries are in flight, as for UDP (a timer a query was a visible
+    /// share of the TCP half of a fleet run).
+    private var sweep: Scheduled<Void>?
+
+    private func scheduleSweep(_ context: ChannelHandlerContext) {
+        guard sweep == nil else { return }
+        sweep = context.eventLoop.assumeIsolated().scheduleTask(in: UDPDemuxHandler.sweepInterval) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let now = NIODeadline.now()
+            let expired = self.pending.filter { $0.value.deadline <= now }
+            for (id, p) in expired where self.pending[id] === p {
+                self.pending[id] = nil
+                self.statistics.withLockedValue { $0.timeouts += 1 }
+                p.fail(p.timeoutError)
+            }
+            if !self.pending.isEmpty, let context = self.context { self.scheduleSweep(context) }
+        }
+    }
+
+    func cancel(_ p: PendingQuery) {
+        guard let id = p.tcpID, pending[id] === p else { return }
+        pending[id] = nil
         p.fail(.cancelled)
     }
 
@@ -114,6 +126,8 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
 
     private func failAll(_ error: DNSClientError) {
         closed = true
+        sweep?.cancel()
+        sweep = nil
         let all = pending
         pending = [:]
         for p in all.values { p.fail(error) }
@@ -143,18 +157,29 @@ final class TCPConnectionPool: Sendable {
         self.connectTimeout = connectTimeout
     }
 
+    /// The connections once open, so that most queries take theirs without waiting on a future.
+    private let ready = NIOLockedValueBox<[DNSServerAddress: Connection]>([:])
+
+    /// The open connection to `server`, if there is one already.
+    func openConnection(to server: DNSServerAddress) -> Connection? {
+        ready.withLockedValue { $0[server] }
+    }
+
     func connection(to server: DNSServerAddress, fresh: Bool) -> EventLoopFuture<Connection> {
         connections.withLockedValue { table in
             if !fresh, let existing = table[server] { return existing }
             let f = open(server)
             table[server] = f
-            // A failed or closed connection leaves the table, so the next query opens a new one.
+            // A failed or closed connection leaves the tables, so the next query opens a new one.
             f.whenFailure { [connections] _ in
                 connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
             }
-            f.whenSuccess { [connections] c in
+            f.whenSuccess { [connections, ready] c in
+                let current = connections.withLockedValue { t in t[server] === f }
+                if current { ready.withLockedValue { $0[server] = c } }
                 c.channel.closeFuture.whenComplete { _ in
                     connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
+                    ready.withLockedValue { r in if r[server]?.channel === c.channel { r[server] = nil } }
                 }
             }
             return f
@@ -205,6 +230,7 @@ final class TCPConnectionPool: Sendable {
     }
 
     func close() async {
+        ready.withLockedValue { $0 = [:] }
         let all = connections.withLockedValue { table -> [EventLoopFuture<Connection>] in
             defer { table = [:] }
             return Array(table.values)

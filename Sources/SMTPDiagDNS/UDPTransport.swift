@@ -29,39 +29,31 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     /// Sends a query with a fresh id that no other query in flight to the same server uses.
-    func send(
-        _ query: Message, to server: DNSServerAddress, address: SocketAddress, options: DNSQueryOptions,
-        promise: EventLoopPromise<DNSResponse>
-    ) -> Key? {
+    func send(_ p: PendingQuery, address: SocketAddress) {
+        guard p.beginRegistration() else { return }
         guard let context else {
-            promise.fail(DNSClientError.network(server: server, transport: .udp, reason: "socket closed"))
-            return nil
+            p.fail(.network(server: p.server, transport: .udp, reason: "socket closed"))
+            return
         }
-        var query = query
         var key = Key(address: address, id: ids.next())
         var tries = 0
         while pending[key] != nil {
             tries += 1
             guard tries < 1000 else {
-                promise.fail(DNSClientError.network(server: server, transport: .udp, reason: "no free message id"))
-                return nil
+                p.fail(.network(server: p.server, transport: .udp, reason: "no free message id"))
+                return
             }
             key = Key(address: address, id: ids.next())
         }
-        query.header.id = key.id
-        let payload: ByteBuffer
         do {
-            payload = try query.encode()
+            p.payload = try p.message(id: key.id).encode()
         } catch {
-            promise.fail(DNSClientError.invalidQuery(error))
-            return nil
+            p.fail(.invalidQuery(error))
+            return
         }
-        let p = PendingQuery(
-            question: query.questions[0], server: server, transport: .udp, promise: promise, payload: payload,
-            timeout: options.timeout, retries: max(0, options.retries))
+        p.udpKey = key
         pending[key] = p
         transmit(p, key: key, context: context)
-        return key
     }
 
     private func transmit(_ p: PendingQuery, key: Key, context: ChannelHandlerContext) {
@@ -109,8 +101,9 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
         p.fail(p.timeoutError)
     }
 
-    func cancel(_ key: Key) {
-        guard let p = pending.removeValue(forKey: key) else { return }
+    func cancel(_ p: PendingQuery) {
+        guard let key = p.udpKey, pending[key] === p else { return }
+        pending[key] = nil
         p.fail(.cancelled)
     }
 

@@ -21,12 +21,14 @@ public struct ResourceRecord: Hashable, Sendable, CustomStringConvertible {
     /// Zone-file form, as dig prints it: `name TTL CLASS TYPE rdata`.
     public var description: String { "\(name) \(ttl) \(recordClass) \(type) \(rdata)" }
 
-    static func decode(from reader: inout WireReader, section: String) throws(DNSWireError) -> ResourceRecord {
-        let name = try reader.readName("\(section).name")
-        let type = RecordType(rawValue: try reader.readUInt16("\(section).type"))
-        let recordClass = RecordClass(rawValue: try reader.readUInt16("\(section).class"))
-        let ttl = try reader.readUInt32("\(section).ttl")
-        let length = Int(try reader.readUInt16("\(section).rdlength"))
+    static func decode(from reader: inout WireReader, section: @autoclosure () -> String) throws(DNSWireError)
+        -> ResourceRecord
+    {
+        let name = try reader.readName("\(section()).name")
+        let type = RecordType(rawValue: try reader.readUInt16("\(section()).type"))
+        let recordClass = RecordClass(rawValue: try reader.readUInt16("\(section()).class"))
+        let ttl = try reader.readUInt32("\(section()).ttl")
+        let length = Int(try reader.readUInt16("\(section()).rdlength"))
         let rdata = try RData.decode(type: type, from: &reader, length: length)
         return ResourceRecord(name: name, recordClass: recordClass, ttl: ttl, rdata: rdata)
     }

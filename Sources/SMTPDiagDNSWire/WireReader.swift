@@ -6,6 +6,17 @@ public struct WireReader {
     @usableFromInline let bytes: ByteBuffer
     /// The next byte to read, relative to the start of the message.
     public var offset: Int
+    /// Names already read, by the offset they were read from: a compression pointer to one of them (most
+    /// owner names point at the question's) gives the same name again without decoding or allocating it.
+    private var names: [NameRead] = []
+
+    private struct NameRead {
+        let position: Int
+        let name: DomainName
+        /// Where reading at `position` ended, and how many pointers it followed.
+        let end: Int
+        let pointers: Int
+    }
 
     /// - Parameter message: the message; its readable bytes are the whole message.
     public init(message: ByteBuffer) {
@@ -59,8 +70,12 @@ public struct WireReader {
     /// most 255, and the reserved label types 01 and 10 are refused.
     public mutating func readName(_ field: @autoclosure () -> String) throws(DNSWireError) -> DomainName {
         let start = offset
+        if let known = names.first(where: { $0.position == start }) {
+            offset = known.end
+            return known.name
+        }
+        let view = bytes.readableBytesView
         var wire: [UInt8] = []
-        wire.reserveCapacity(32)
         var position = offset
         var resumeAt: Int? = nil
         var pointers = 0
@@ -74,7 +89,7 @@ public struct WireReader {
                     wire.append(0)
                     if wire.count > DomainName.maxWireLength { throw .nameTooLong(offset: start) }
                     offset = resumeAt ?? (position + 1)
-                    return DomainName(uncheckedWire: wire)
+                    return remember(DomainName(uncheckedWire: wire), at: start, pointers: pointers)
                 }
                 let count = Int(length)
                 guard position + 1 + count <= bytes.readableBytes else {
@@ -82,10 +97,10 @@ public struct WireReader {
                         field: field(), offset: position + 1, needed: position + 1 + count - bytes.readableBytes)
                 }
                 if wire.count + 1 + count + 1 > DomainName.maxWireLength { throw .nameTooLong(offset: start) }
-                wire.append(length)
-                if let label = bytes.getBytes(at: bytes.readerIndex + position + 1, length: count) {
-                    wire.append(contentsOf: label)
-                }
+                if wire.isEmpty { wire.reserveCapacity(32) }
+                // The length octet and the label, straight from the message (no array a label).
+                let from = view.startIndex + position
+                wire.append(contentsOf: view[from..<(from + 1 + count)])
                 position += 1 + count
             case 0xC0:
                 guard let low = byte(at: position + 1) else {
@@ -96,10 +111,33 @@ public struct WireReader {
                 pointers += 1
                 if pointers > DomainName.maxPointers { throw .tooManyPointers(offset: start) }
                 if resumeAt == nil { resumeAt = position + 2 }
+                if let known = names.first(where: { $0.position == target }) {
+                    // The rest of the name was read from there before, within the same limits: what reading it
+                    // again would give, or refuse.
+                    pointers += known.pointers
+                    if pointers > DomainName.maxPointers { throw .tooManyPointers(offset: start) }
+                    if wire.count + known.name.wire.count > DomainName.maxWireLength {
+                        throw .nameTooLong(offset: start)
+                    }
+                    offset = resumeAt ?? (position + 2)
+                    if wire.isEmpty { return remember(known.name, at: start, pointers: pointers) }
+                    wire.append(contentsOf: known.name.wire)
+                    return remember(DomainName(uncheckedWire: wire), at: start, pointers: pointers)
+                }
                 position = target
             default:
                 throw .reservedLabelType(offset: position, byte: length)
             }
         }
+    }
+
+    /// Keeps a name read at `position` (a few dozen at most: a message of 65,535 octets holds at most
+    /// 32,767 names, so the table stops growing at 64 and the rest are decoded each time).
+    private mutating func remember(_ name: DomainName, at position: Int, pointers: Int) -> DomainName {
+        if names.count < 64 {
+            if names.isEmpty { names.reserveCapacity(8) }
+            names.append(NameRead(position: position, name: name, end: offset, pointers: pointers))
+        }
+        return name
     }
 }

@@ -55,49 +55,55 @@ public struct JSONReporter: Reporter {
         let chunk = 1 << 20
         var o = ""
         o.reserveCapacity(chunk + 64 * 1024)
-        func key(_ k: String, _ indent: String) { o.append("\n\(indent)\"\(k)\": ") }
         o.append("{")
-        key("format", "  "); o.append("\"smtpdiag-spec-report\",")
-        key("version", "  "); o.append("\(Self.formatVersion),")
-        key("started", "  ");
+        o.append("\n  \"format\": "); o.append("\"smtpdiag-spec-report\",")
+        o.append("\n  \"version\": "); o.append("\(Self.formatVersion),")
+        o.append("\n  \"started\": ");
         Self.string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: report.started)), into: &o);
         o.append(",")
-        key("duration_ms", "  "); o.append("\(report.duration.milliseconds),")
-        key("interrupted", "  "); o.append("\(report.interrupted),")
+        o.append("\n  \"duration_ms\": "); o.append("\(report.duration.milliseconds),")
+        o.append("\n  \"interrupted\": "); o.append("\(report.interrupted),")
         if let reason = report.interruptReason {
-            key("interrupt_reason", "  "); Self.string(reason, into: &o); o.append(",")
+            o.append("\n  \"interrupt_reason\": "); Self.string(reason, into: &o); o.append(",")
         }
-        key("files", "  "); Self.strings(report.files.map(options.path), into: &o); o.append(",")
-        key("exit_code", "  "); o.append("\(report.exitCode),")
-        key("summary", "  ")
+        o.append("\n  \"files\": "); Self.strings(report.files.map(options.path), into: &o); o.append(",")
+        o.append("\n  \"exit_code\": "); o.append("\(report.exitCode),")
+        o.append("\n  \"summary\": ")
         o.append(
             "{\"total\": \(report.results.count), \"pass\": \(report.count(.pass)), \"fail\": \(report.count(.fail)), "
                 + "\"error\": \(report.count(.error)), \"skip\": \(report.count(.skip))},")
-        key("checks", "  ")
+        o.append("\n  \"checks\": ")
         o.append("[")
+        var lastFile = ""
+        var lastPath = options.path("")
         for (i, r) in report.results.enumerated() {
             if o.utf8.count >= chunk {
                 emit(o)
                 o.removeAll(keepingCapacity: true)
             }
             o.append(i == 0 ? "\n    {" : ",\n    {")
-            key("id", "      "); Self.string(r.id.rawValue, into: &o); o.append(",")
-            key("plan_id", "      "); Self.string(r.planID.rawValue, into: &o); o.append(",")
-            key("status", "      "); o.append("\"\(r.status.rawValue)\",")
-            if r.advisory { key("advisory", "      "); o.append("true,") }
-            key("message", "      "); Self.string(r.message, into: &o); o.append(",")
-            if let e = r.expected { key("expected", "      "); Self.string(e, into: &o); o.append(",") }
-            if let a = r.actual { key("actual", "      "); Self.string(a, into: &o); o.append(",") }
-            key("missing", "      "); Self.strings(r.missing, into: &o); o.append(",")
-            key("extra", "      "); Self.strings(r.extra, into: &o); o.append(",")
-            key("domain", "      "); Self.string(r.domain, into: &o); o.append(",")
-            key("tags", "      "); Self.strings(r.tags, into: &o); o.append(",")
-            key("duration_ms", "      "); o.append("\(r.duration.milliseconds),")
-            key("location", "      ")
+            o.append("\n      \"id\": "); Self.string(r.id.rawValue, into: &o); o.append(",")
+            o.append("\n      \"plan_id\": "); Self.string(r.planID.rawValue, into: &o); o.append(",")
+            o.append("\n      \"status\": "); o.append("\""); o.append(r.status.rawValue); o.append("\",")
+            if r.advisory { o.append("\n      \"advisory\": "); o.append("true,") }
+            o.append("\n      \"message\": "); Self.string(r.message, into: &o); o.append(",")
+            if let e = r.expected { o.append("\n      \"expected\": "); Self.string(e, into: &o); o.append(",") }
+            if let a = r.actual { o.append("\n      \"actual\": "); Self.string(a, into: &o); o.append(",") }
+            o.append("\n      \"missing\": "); Self.strings(r.missing, into: &o); o.append(",")
+            o.append("\n      \"extra\": "); Self.strings(r.extra, into: &o); o.append(",")
+            o.append("\n      \"domain\": "); Self.string(r.domain, into: &o); o.append(",")
+            o.append("\n      \"tags\": "); Self.strings(r.tags, into: &o); o.append(",")
+            o.append("\n      \"duration_ms\": "); o.append("\(r.duration.milliseconds),")
+            o.append("\n      \"location\": ")
             o.append("{\"file\": ")
-            Self.string(options.path(r.location.file), into: &o)
+            // Thousands of results share a file: its path is made relative once.
+            if r.location.file != lastFile {
+                lastFile = r.location.file
+                lastPath = options.path(r.location.file)
+            }
+            Self.string(lastPath, into: &o)
             o.append(", \"line\": \(r.location.line), \"column\": \(r.location.column)},")
-            key("evidence", "      ")
+            o.append("\n      \"evidence\": ")
             o.append("{\"dns\": ")
             Self.strings(r.evidence.dns, into: &o)
             o.append(", \"smtp\": ")

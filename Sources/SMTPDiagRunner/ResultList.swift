@@ -81,6 +81,17 @@ struct ResultPacker {
     /// A result's octets, ready for `append`.
     static func encode(_ r: CheckResult, check index: Int) -> [UInt8] {
         var w = Writer()
+        // Room for it all at once (growing from empty reallocated it three times a result): the texts, and
+        // up to ten octets for each number and length.
+        var size = 40 + r.message.utf8.count + (r.expected?.utf8.count ?? 0) + (r.actual?.utf8.count ?? 0)
+        if r.id != r.planID { size += r.id.rawValue.utf8.count }
+        func add(_ list: [String]) { for t in list { size += 10 + t.utf8.count } }
+        add(r.missing)
+        add(r.extra)
+        add(r.evidence.dns)
+        add(r.evidence.smtp)
+        for (k, v) in r.evidence.tls { size += 20 + k.utf8.count + v.utf8.count }
+        w.bytes.reserveCapacity(size)
         w.encode(r, check: index)
         return w.bytes
     }

@@ -313,9 +313,10 @@ public final class Runner: Sendable {
         let answers = response.message.answers
         if type == .cname { return answers.filter { $0.type == .cname && $0.name == name } }
         var owner = name
-        var seen: Set<DomainName> = [name]
+        // Most answers have no CNAME: no set of names seen until one is followed.
+        var seen: Set<DomainName> = []
         while let c = answers.first(where: { $0.type == .cname && $0.name == owner }), case .cname(let v) = c.rdata,
-            !seen.contains(v.target)
+            v.target != name, !seen.contains(v.target)
         {
             owner = v.target
             seen.insert(owner)

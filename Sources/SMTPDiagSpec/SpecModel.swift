@@ -1,4 +1,5 @@
 import SMTPDiagDNSWire
+import Synchronization
 
 /// DNS transports a spec can name. (The runner maps them to the DNS engine's own type.)
 public enum SpecTransport: String, Sendable, Hashable, CaseIterable, Codable {
@@ -49,6 +50,8 @@ public struct RecordSetExpectation: Hashable, Sendable {
         var absent: Bool
         var ttl: NumberExpectation?
         var location: SourceLocation
+        /// `text`, made on first use (the box is shared by every check of the expectation, across threads).
+        let madeText = Mutex<String?>(nil)
 
         init(
             equals: [RData]?, contains: [RData]?, excludes: [RData]?, count: NumberExpectation?, absent: Bool,
@@ -86,7 +89,24 @@ public struct RecordSetExpectation: Hashable, Sendable {
         set {
             if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
             storage[keyPath: field] = newValue
+            storage.madeText.withLock { $0 = nil }
         }
+    }
+
+    /// What is expected, as reports show it: "exactly [...], contains [...], excludes [...], count N, TTL N".
+    /// Made once per expectation, not once per check that judges it.
+    public var text: String {
+        if let made = storage.madeText.withLock({ $0 }) { return made }
+        var parts: [String] = []
+        if absent { parts.append("no records") }
+        if let equals { parts.append("exactly [" + equals.map(\.description).joined(separator: ", ") + "]") }
+        if let contains { parts.append("contains [" + contains.map(\.description).joined(separator: ", ") + "]") }
+        if let excludes { parts.append("excludes [" + excludes.map(\.description).joined(separator: ", ") + "]") }
+        if let count { parts.append("count \(count)") }
+        if let ttl { parts.append("TTL \(ttl)") }
+        let made = parts.joined(separator: ", ")
+        storage.madeText.withLock { $0 = made }
+        return made
     }
 
     public var equals: [RData]? {

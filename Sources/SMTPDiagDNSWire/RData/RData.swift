@@ -96,8 +96,9 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
         case .unknown(_, let data):
             writer.write(bytes: data)
         default:
-            let wellKnown: Set<RecordType> = [.ns, .cname, .ptr, .soa, .mx]
-            codable?.encode(to: &writer, compress: compress && wellKnown.contains(type))
+            // RFC 3597 §4: only the well-known types' RDATA names may be compressed.
+            let wellKnown = type == .ns || type == .cname || type == .ptr || type == .soa || type == .mx
+            codable?.encode(to: &writer, compress: compress && wellKnown)
         }
     }
 
