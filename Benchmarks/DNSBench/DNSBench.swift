@@ -31,9 +31,12 @@ struct DNSBench {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
+        // SMTPDIAG_ON_LOOPS=0: the tasks on Swift's global executor instead of the client's event loops.
+        let onLoops = getenv("SMTPDIAG_ON_LOOPS").map { String(cString: $0) != "0" } ?? true
+        let executors = onLoops ? client.taskExecutors : []
         let (ok, failed) = await withTaskGroup(of: (Int, Int).self) { group in
-            for _ in 0..<outstanding {
-                group.addTask {
+            for k in 0..<outstanding {
+                group.addTask(executorPreference: executors.isEmpty ? nil : executors[k % executors.count]) {
                     var ok = 0
                     var failed = 0
                     while clock.now < deadline {

@@ -29,6 +29,15 @@ public final class DNSClient: Sendable {
 
     public var statistics: DNSClientStatistics { statisticsBox.withLockedValue { $0 } }
 
+    /// One task executor per event loop of the client. A task that prefers one of them runs on that loop's
+    /// thread, and its queries go out on that loop's socket and come back to it: no thread is woken for a
+    /// query or its answer (waking the other threads was a fifth of the client's time, in futex calls).
+    public var taskExecutors: [any TaskExecutor] {
+        group.makeIterator().compactMap { loop in
+            (loop as? any NIOSerialEventLoopExecutor).map { EventLoopTaskExecutor(loop: $0) }
+        }
+    }
+
     /// Asks `server` one question over `transport`.
     public func query(
         _ name: DomainName, _ type: RecordType, server: DNSServerAddress, transport: DNSTransport,
@@ -84,7 +93,11 @@ public final class DNSClient: Sendable {
         let loop = socket.channel.eventLoop
         let query = PendingQuery(question: question, server: server, transport: .udp, options: options)
         return try await query.wait { p in
-            loop.execute { handler.value.send(p, address: address) }
+            if loop.inEventLoop {
+                handler.value.send(p, address: address)
+            } else {
+                loop.execute { handler.value.send(p, address: address) }
+            }
         } cancel: { p in
             loop.execute { handler.value.cancel(p) }
         }.get()
@@ -107,7 +120,11 @@ public final class DNSClient: Sendable {
         let loop = connection.channel.eventLoop
         let query = PendingQuery(question: question, server: server, transport: .tcp, options: options)
         return try await query.wait { p in
-            loop.execute { handler.value.send(p) }
+            if loop.inEventLoop {
+                handler.value.send(p)
+            } else {
+                loop.execute { handler.value.send(p) }
+            }
         } cancel: { p in
             loop.execute { handler.value.cancel(p) }
         }.get()
@@ -118,4 +135,14 @@ public final class DNSClient: Sendable {
         await udp.close()
         await tcp.close()
     }
+}
+
+/// Runs a task's jobs on an event loop (NIO queues a job without allocating, and without waking the loop
+/// when the job is queued from the loop itself).
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any NIOSerialEventLoopExecutor
+
+    init(loop: any NIOSerialEventLoopExecutor) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) { loop.enqueue(job) }
 }

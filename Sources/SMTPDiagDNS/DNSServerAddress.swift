@@ -46,7 +46,7 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible, Com
         self.port = port
     }
 
-    public var isIPv6: Bool { host.contains(":") }
+    public var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }
 
     public func socketAddress() throws -> SocketAddress { try SocketAddress(ipAddress: host, port: port) }
 

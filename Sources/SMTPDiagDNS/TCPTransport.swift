@@ -145,7 +145,13 @@ final class TCPConnectionPool: Sendable {
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
     private let connectTimeout: TimeAmount
-    private let connections = NIOLockedValueBox<[DNSServerAddress: EventLoopFuture<Connection>]>([:])
+    /// A connection per server, and per event loop for queries made on one (so that they cross no thread).
+    struct Key: Hashable {
+        let server: DNSServerAddress
+        let loop: ObjectIdentifier?
+    }
+    private let connections = NIOLockedValueBox<[Key: EventLoopFuture<Connection>]>([:])
+    private let loops: [any EventLoop]
 
     init(
         group: any EventLoopGroup, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator,
@@ -155,39 +161,49 @@ final class TCPConnectionPool: Sendable {
         self.statistics = statistics
         self.ids = ids
         self.connectTimeout = connectTimeout
+        self.loops = Array(group.makeIterator())
+    }
+
+    /// The event loop of the group the caller runs on, if any.
+    private var currentLoop: (any EventLoop)? { loops.first { $0.inEventLoop } }
+
+    private func key(_ server: DNSServerAddress, _ loop: (any EventLoop)?) -> Key {
+        Key(server: server, loop: loop.map { ObjectIdentifier($0 as AnyObject) })
     }
 
     /// The connections once open, so that most queries take theirs without waiting on a future.
-    private let ready = NIOLockedValueBox<[DNSServerAddress: Connection]>([:])
+    private let ready = NIOLockedValueBox<[Key: Connection]>([:])
 
-    /// The open connection to `server`, if there is one already.
+    /// The open connection to `server` (on the caller's event loop when it runs on one), if there is one.
     func openConnection(to server: DNSServerAddress) -> Connection? {
-        ready.withLockedValue { $0[server] }
+        let k = key(server, currentLoop)
+        return ready.withLockedValue { $0[k] }
     }
 
     func connection(to server: DNSServerAddress, fresh: Bool) -> EventLoopFuture<Connection> {
-        connections.withLockedValue { table in
-            if !fresh, let existing = table[server] { return existing }
-            let f = open(server)
-            table[server] = f
+        let loop = currentLoop
+        let k = key(server, loop)
+        return connections.withLockedValue { table in
+            if !fresh, let existing = table[k] { return existing }
+            let f = open(server, on: loop ?? group.next())
+            table[k] = f
             // A failed or closed connection leaves the tables, so the next query opens a new one.
             f.whenFailure { [connections] _ in
-                connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
+                connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
             }
             f.whenSuccess { [connections, ready] c in
-                let current = connections.withLockedValue { t in t[server] === f }
-                if current { ready.withLockedValue { $0[server] = c } }
+                let current = connections.withLockedValue { t in t[k] === f }
+                if current { ready.withLockedValue { $0[k] = c } }
                 c.channel.closeFuture.whenComplete { _ in
-                    connections.withLockedValue { t in if t[server] === f { t[server] = nil } }
-                    ready.withLockedValue { r in if r[server]?.channel === c.channel { r[server] = nil } }
+                    connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
+                    ready.withLockedValue { r in if r[k]?.channel === c.channel { r[k] = nil } }
                 }
             }
             return f
         }
     }
 
-    private func open(_ server: DNSServerAddress) -> EventLoopFuture<Connection> {
-        let loop = group.next()
+    private func open(_ server: DNSServerAddress, on loop: any EventLoop) -> EventLoopFuture<Connection> {
         let address: SocketAddress
         do {
             address = try server.socketAddress()

@@ -170,9 +170,11 @@ final class UDPSocketPool: Sendable {
     /// The open sockets, once they are: most queries then take one without waiting on a future.
     private let ready = NIOLockedValueBox<[Bool: [Socket]]>([:])
 
-    /// One socket for the family, round robin, when they are open already.
+    /// One socket for the family when they are open already: the one of the event loop the caller runs on,
+    /// if it runs on one (no thread to cross, there or back), else round robin.
     func openSocket(ipv6: Bool) -> Socket? {
         guard let list = ready.withLockedValue({ $0[ipv6] }), !list.isEmpty else { return nil }
+        if let mine = list.first(where: { $0.channel.eventLoop.inEventLoop }) { return mine }
         let n = counter.withLockedValue { c -> Int in
             c &+= 1
             return c
@@ -196,11 +198,13 @@ final class UDPSocketPool: Sendable {
     }
 
     private func open(ipv6: Bool) -> EventLoopFuture<[Socket]> {
-        let loop = group.next()
-        let opened = (0..<socketsPerFamily).map { _ -> EventLoopFuture<Socket> in
+        // At least one socket on every event loop, so that a query made on a loop has a socket there.
+        let loops = Array(group.makeIterator())
+        let loop = loops[0]
+        let opened = (0..<max(socketsPerFamily, loops.count)).map { i -> EventLoopFuture<Socket> in
             let ids = self.ids
             let statistics = self.statistics
-            return DatagramBootstrap(group: group.next())
+            return DatagramBootstrap(group: loops[i % loops.count])
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)

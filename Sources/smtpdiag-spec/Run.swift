@@ -224,6 +224,7 @@ struct RunOptionsGroup: ParsableArguments {
         let progress = Progress(enabled: isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil)
         options.progress = { done, total in progress.update(done, total) }
         let dns = DNSClient()
+        options.executors = dns.taskExecutors
         let smtp = SMTPClient(maxSessionsPerAddress: smtpPerHost)
         let runner = Runner(dns: LiveDNSProbe(client: dns), smtp: LiveSMTPProbe(client: smtp), options: options)
         let started = Date().timeIntervalSince1970
