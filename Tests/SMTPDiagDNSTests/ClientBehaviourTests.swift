@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import SMTPDiagDNSWire
 import Testing
 
@@ -166,6 +167,46 @@ struct ClientBehaviourTests {
         #expect(throws: DNSClientError.cancelled) { try laterResult.get() }
         await client.shutdown()
         await server.stop()
+    }
+
+    @Test func queriesMadeOnTheClientsOwnEventLoops() async throws {
+        let udp = try await FakeUDPServer.start(.replies([.correct]))
+        let tcp = try await FakeTCPServer.start(batch: 1)
+        let silent = try await FakeUDPServer.start(.silent)
+        let client = DNSClient()
+        let executors = client.taskExecutors
+        #expect(executors.count == MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { n, _ in n + 1 })
+        // From every loop, over both transports, many at once: each answered (the UDP socket and the TCP
+        // connection used are the loop's own).
+        let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (k, executor) in executors.enumerated() {
+                for i in 0..<20 {
+                    group.addTask(executorPreference: executor) {
+                        let name = try DomainName(parsing: "l\(k)q\(i).example.test.")
+                        let a = try await client.query(
+                            name, .a, server: udp.address, transport: .udp, options: Self.patient)
+                        let b = try await client.query(
+                            name, .a, server: tcp.address, transport: .tcp, options: Self.patient)
+                        return a.message.questions[0].name == name && b.message.questions[0].name == name ? 1 : 0
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(answered == 20 * executors.count)
+        // A query made on a loop is cancelled like any other, after it was sent.
+        let cancelled = Task(executorPreference: executors[0]) {
+            try await client.query(
+                Self.name, .a, server: silent.address, transport: .udp, options: DNSQueryOptions(timeout: .seconds(30)))
+        }
+        while silent.received.withLockedValue({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        cancelled.cancel()
+        let result = await cancelled.result
+        #expect(throws: DNSClientError.cancelled) { try result.get() }
+        await client.shutdown()
+        await udp.stop()
+        await tcp.stop()
+        await silent.stop()
     }
 
     @Test func serverAddresses() throws {
