@@ -132,4 +132,24 @@ struct ReporterTests {
         #expect(doc["exit_code"] as? Int == 1)
         #expect((doc["checks"] as? [[String: Any]])?.count == 4)
     }
+
+    /// Every character a message can hold comes back from a JSON parser as it was: quotes, backslashes,
+    /// control characters (escaped), and UTF-8 beyond ASCII (kept as it is).
+    @Test func jsonStringsReadBackAsTheyWere() throws {
+        let texts = [
+            "plain", "", "\"quoted\" and \\back\\slashed", "tab\there\nnew line\r\n", "\u{01}\u{1F}\u{7F} end",
+            "accented é, CJK 日本, emoji 📫", "\\u0041 is not an escape here",
+        ]
+        let report = RunReport(
+            results: ResultList(
+                texts.enumerated().map { Self.result("example.test/t\($0.offset)", .pass, $0.element) }),
+            started: 0, duration: .milliseconds(1), interrupted: false, files: [])
+        let text = JSONReporter().render(report, options: Self.options)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let checks = try #require(doc["checks"] as? [[String: Any]])
+        #expect(checks.map { $0["message"] as? String } == texts)
+        // Control characters never appear raw.
+        #expect(!text.utf8.contains(where: { $0 < 0x20 && $0 != 0x0A }))
+        #expect(text.contains("\\u0001\\u001f"))
+    }
 }
