@@ -47,9 +47,16 @@ final class PendingQuery: @unchecked Sendable {
         self.edns = options.edns
     }
 
-    /// The query message with `id`.
-    func message(id: UInt16) -> Message {
-        Message(header: Header(id: id, recursionDesired: recursionDesired), questions: [question], edns: edns)
+    /// The query with `id`, encoded into a new buffer after `reserve` octets left for the caller (TCP's length).
+    func encode(id: UInt16, reserve: Int = 0) throws(DNSWireError) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: reserve + 64 + question.name.wire.count)
+        buffer.moveWriterIndex(forwardBy: reserve)
+        buffer.moveReaderIndex(forwardBy: reserve)
+        var writer = WireWriter(buffer: buffer)
+        buffer = ByteBuffer()
+        try Message.encodeQuery(
+            id: id, question: question, recursionDesired: recursionDesired, edns: edns, to: &writer)
+        return writer.buffer
     }
 
     /// Waits for the outcome. `register` runs once the continuation is in place (it hands the query to its

@@ -45,16 +45,23 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
             candidate = ids.next()
         }
         let id = candidate
+        // The query is encoded after two octets for its length (RFC 1035 §4.2.2), which are then filled in.
+        var framed: ByteBuffer
         do {
-            p.payload = try p.message(id: id).encode()
+            framed = try p.encode(id: id, reserve: 2)
         } catch {
             p.fail(.invalidQuery(error))
             return
         }
+        let length = framed.readableBytes
+        guard length <= 0xFFFF else {
+            p.fail(.invalidQuery(.messageTooLarge(size: length)))
+            return
+        }
+        framed.moveReaderIndex(to: 0)
+        framed.setInteger(UInt16(length), at: 0)
         p.tcpID = id
         pending[id] = p
-        var framed = context.channel.allocator.buffer(capacity: p.payload.readableBytes + 2)
-        DNSTCPFrameParser.frame(p.payload, into: &framed)
         statistics.withLockedValue { $0.sent += 1 }
         p.sentAt = .now()
         p.deadline = p.sentAt + p.timeout.timeAmount

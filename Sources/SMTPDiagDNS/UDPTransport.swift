@@ -46,7 +46,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
             key = Key(address: address, id: ids.next())
         }
         do {
-            p.payload = try p.message(id: key.id).encode()
+            p.payload = try p.encode(id: key.id)
         } catch {
             p.fail(.invalidQuery(error))
             return

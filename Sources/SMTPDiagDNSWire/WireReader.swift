@@ -74,7 +74,6 @@ public struct WireReader {
             offset = known.end
             return known.name
         }
-        let view = bytes.readableBytesView
         var wire: [UInt8] = []
         var position = offset
         var resumeAt: Int? = nil
@@ -98,9 +97,10 @@ public struct WireReader {
                 }
                 if wire.count + 1 + count + 1 > DomainName.maxWireLength { throw .nameTooLong(offset: start) }
                 if wire.isEmpty { wire.reserveCapacity(32) }
-                // The length octet and the label, straight from the message (no array a label).
-                let from = view.startIndex + position
-                wire.append(contentsOf: view[from..<(from + 1 + count)])
+                // The length octet and the label, copied straight from the message's storage.
+                bytes.withUnsafeReadableBytes { raw in
+                    wire.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[position..<(position + 1 + count)]))
+                }
                 position += 1 + count
             case 0xC0:
                 guard let low = byte(at: position + 1) else {

@@ -74,4 +74,19 @@ struct MessageTests {
         m.answers = Array(repeating: ResourceRecord(name: "x.", ttl: 0, rdata: .txt(big)), count: 3)
         #expect(throws: DNSWireError.self) { try m.encode() }
     }
+
+    /// The query written directly is the query message encoded, octet for octet.
+    @Test(arguments: [(true, true), (true, false), (false, true), (false, false)])
+    func queryWrittenDirectlyIsTheEncodedMessage(_ recursion: Bool, _ withEDNS: Bool) throws {
+        let edns: EDNS? = withEDNS ? EDNS(udpPayloadSize: 1232, dnssecOK: true) : nil
+        for (name, type) in [("example.test.", RecordType.mx), ("_25._tcp.MX1.Example.TEST.", .tlsa), (".", .ns)] {
+            let question = Question(name: try DomainName(parsing: name), type: type)
+            let message = Message.query(
+                id: 0xBEEF, name: question.name, type: type, recursionDesired: recursion, edns: edns)
+            var writer = WireWriter()
+            try Message.encodeQuery(
+                id: 0xBEEF, question: question, recursionDesired: recursion, edns: edns, to: &writer)
+            #expect(Array(writer.buffer.readableBytesView) == Array(try message.encode().readableBytesView))
+        }
+    }
 }

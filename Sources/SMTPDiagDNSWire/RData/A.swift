@@ -7,23 +7,38 @@
 /// ```
 public struct A: RDataCodable {
     public static let recordType = RecordType.a
-    public var address: [UInt8]
+    /// The address in network order, held inline (an array a record was an allocation for every A read).
+    public var value: UInt32
 
-    public init(address: [UInt8]) { self.address = address }
+    /// The four octets, most significant first.
+    public var address: [UInt8] {
+        get { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        set { self = A(address: newValue) }
+    }
+
+    /// - Precondition: `address` has four octets.
+    public init(address: [UInt8]) {
+        precondition(address.count == 4, "an IPv4 address has four octets, not \(address.count)")
+        value = address.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    public init(value: UInt32) { self.value = value }
 
     public init(from reader: inout WireReader, length: Int) throws(DNSWireError) {
         guard length == 4 else {
             throw .rdataLength(type: "A", offset: reader.offset, declared: length, used: 4)
         }
-        address = try reader.readBytes(4, "A.address")
+        value = try reader.readUInt32("A.address")
     }
 
-    public func encode(to writer: inout WireWriter, compress: Bool) { writer.write(bytes: address) }
+    public func encode(to writer: inout WireWriter, compress: Bool) { writer.write(value) }
 
     public init(presentation tokens: [Presentation.Token], origin: DomainName?) throws(DNSWireError) {
         try Presentation.expect(tokens, count: 1, field: "A", form: "ADDRESS")
-        address = try Presentation.ipv4(tokens[0].raw, field: "A.address")
+        self.init(address: try Presentation.ipv4(tokens[0].raw, field: "A.address"))
     }
 
-    public var description: String { Presentation.formatIPv4(address) }
+    public var description: String {
+        "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+    }
 }
