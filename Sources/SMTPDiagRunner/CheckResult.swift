@@ -24,8 +24,10 @@ public struct Evidence: Sendable, Hashable {
     /// TLS details after STARTTLS.
     public var tls: [String: String] = [:]
     /// DNS evidence noted during evaluation, rendered into `dns` only when it is kept (a passing check's
-    /// evidence is dropped unless the run is verbose: rendering it was a tenth of a fleet run's time).
-    var noted: [Noted] = []
+    /// evidence is dropped unless the run is verbose: rendering it was a tenth of a fleet run's time). The
+    /// first note is held apart: most checks note one answer, and an array for it was an allocation a check.
+    var firstNoted: Noted?
+    var moreNoted: [Noted] = []
     public init() {}
 
     enum Noted: Sendable {
@@ -33,25 +35,30 @@ public struct Evidence: Sendable, Hashable {
         case text(String)
     }
 
-    /// Notes a DNS answer (or a failure to get one) for the evidence.
-    mutating func note(_ answer: Result<DNSResponse, DNSClientError>, _ question: Question) {
-        noted.append(.answer(answer, question))
+    private mutating func add(_ n: Noted) {
+        if firstNoted == nil { firstNoted = n } else { moreNoted.append(n) }
     }
 
-    mutating func note(_ text: String) { noted.append(.text(text)) }
+    /// Notes a DNS answer (or a failure to get one) for the evidence.
+    mutating func note(_ answer: Result<DNSResponse, DNSClientError>, _ question: Question) {
+        add(.answer(answer, question))
+    }
+
+    mutating func note(_ text: String) { add(.text(text)) }
 
     /// Renders the noted DNS evidence into `dns` when `keep`, and lets go of the answers either way.
     mutating func settle(keep: Bool) {
-        guard !noted.isEmpty else { return }
+        guard let first = firstNoted else { return }
         if keep {
-            for n in noted {
+            for n in CollectionOfOne(first) + moreNoted {
                 switch n {
                 case .answer(let a, let q): dns.append(Self.line(a, q))
                 case .text(let t): dns.append(t)
                 }
             }
         }
-        noted = []
+        firstNoted = nil
+        moreNoted = []
     }
 
     /// One DNS evidence line: `question @server transport -> rcode [flags] Nms: records`.

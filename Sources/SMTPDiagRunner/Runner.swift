@@ -196,11 +196,8 @@ public final class Runner: Sendable {
             results = await smtpStep(check, session: session, step: step)
         }
         let elapsed = start.duration(to: clock.now)
-        return results.map {
-            var r = $0
-            r.duration = elapsed
-            return r
-        }
+        for i in results.indices { results[i].duration = elapsed }
+        return results
     }
 
     // MARK: - Servers
@@ -280,6 +277,10 @@ public final class Runner: Sendable {
         question: () -> Question
     ) async -> [CheckResult] {
         let q = question()
+        // A named server is one address and keeps the plan's id: no list, no label (most checks of a fleet).
+        if case .named(_, let host, let port) = target {
+            return [await perAddress(check, check.id, DNSServerAddress(host: host, port: port), transport, q, judge)]
+        }
         switch await servers(target) {
         case .failure(let reason):
             return [Self.result(check, .error, reason.text)]
