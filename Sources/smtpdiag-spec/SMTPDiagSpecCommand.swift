@@ -11,6 +11,7 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
 
     /// As ArgumentParser's, but usage errors exit 2 (the contract's "invalid spec or usage"), not 64.
     static func main() async {
+        limitMallocArenas(2)
         do {
             // SMTPDiag's own switches.
             let arguments = CommandLine.arguments.dropFirst().map { $0 == "/v" ? "-v" : ($0 == "/?" ? "--help" : $0) }
@@ -28,4 +29,17 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// At most `n` glibc malloc arenas. A run allocates on the event loops' threads and frees what the cache lets
+/// go of there: with an arena for every thread, the 10,000-domain fleet peaked at 193 MB of RSS, with two at
+/// 174-176 MB and no slower (measured side by side, MALLOC_ARENA_MAX). `mallopt` is not in Swift's Glibc
+/// module, so it is looked up by name; elsewhere this does nothing.
+func limitMallocArenas(_ n: Int32) {
+    #if os(Linux)
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        let mArenaMax: Int32 = -8  // M_ARENA_MAX in <malloc.h>
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(mArenaMax, n)
+    #endif
 }
