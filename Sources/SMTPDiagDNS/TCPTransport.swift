@@ -5,7 +5,7 @@ import SMTPDiagDNSWire
 
 /// Matches framed answers on one TCP connection to the queries pipelined on it (RFC 7766 §6.2.1),
 /// by id and then question.
-final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
+final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeouts {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -74,24 +74,16 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
         scheduleSweep(context)
     }
 
-    /// Timeouts by a sweep every 10 ms while queries are in flight, as for UDP (a timer a query was a visible
-    /// share of the TCP half of a fleet run).
-    private var sweep: Scheduled<Void>?
+    var sweep: Scheduled<Void>?
 
-    private func scheduleSweep(_ context: ChannelHandlerContext) {
-        guard sweep == nil else { return }
-        sweep = context.eventLoop.assumeIsolated().scheduleTask(in: UDPDemuxHandler.sweepInterval) { [weak self] in
-            guard let self else { return }
-            self.sweep = nil
-            let now = NIODeadline.now()
-            let expired = self.pending.filter { $0.value.deadline <= now }
-            for (id, p) in expired where self.pending[id] === p {
-                self.pending[id] = nil
-                self.statistics.withLockedValue { $0.timeouts += 1 }
-                p.fail(p.timeoutError)
-            }
-            if !self.pending.isEmpty, let context = self.context { self.scheduleSweep(context) }
+    func expireDue(at now: NIODeadline) -> Bool {
+        let expired = pending.filter { $0.value.deadline <= now }
+        for (id, p) in expired where pending[id] === p {
+            pending[id] = nil
+            statistics.withLockedValue { $0.timeouts += 1 }
+            p.fail(p.timeoutError)
         }
+        return !pending.isEmpty
     }
 
     func cancel(_ p: PendingQuery) {
@@ -133,8 +125,7 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
 
     private func failAll(_ error: DNSClientError) {
         closed = true
-        sweep?.cancel()
-        sweep = nil
+        stopSweep()
         let all = pending
         pending = [:]
         for p in all.values { p.fail(error) }

@@ -5,7 +5,7 @@ import SMTPDiagDNSWire
 
 /// Demultiplexes the answers arriving on one shared UDP socket to the queries in flight, by source
 /// address and message id, then by question. Anything else is dropped and counted, never accepted.
-final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
+final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeouts {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
@@ -70,22 +70,12 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
         scheduleSweep(context)
     }
 
-    /// Timeouts by a sweep every `sweepInterval` while queries are in flight, rather than a timer a query
-    /// (scheduling and cancelling one per query was a visible share of a fleet run). A query times out at
-    /// most one interval late.
-    static let sweepInterval = TimeAmount.milliseconds(10)
-    private var sweep: Scheduled<Void>?
+    var sweep: Scheduled<Void>?
 
-    private func scheduleSweep(_ context: ChannelHandlerContext) {
-        guard sweep == nil else { return }
-        sweep = context.eventLoop.assumeIsolated().scheduleTask(in: Self.sweepInterval) { [weak self] in
-            guard let self else { return }
-            self.sweep = nil
-            let now = NIODeadline.now()
-            let expired = self.pending.filter { $0.value.deadline <= now }
-            for (key, p) in expired { self.expire(key, p) }
-            if !self.pending.isEmpty, let context = self.context { self.scheduleSweep(context) }
-        }
+    func expireDue(at now: NIODeadline) -> Bool {
+        let expired = pending.filter { $0.value.deadline <= now }
+        for (key, p) in expired { expire(key, p) }
+        return !pending.isEmpty
     }
 
     private func expire(_ key: Key, _ p: PendingQuery) {
@@ -135,8 +125,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        sweep?.cancel()
-        sweep = nil
+        stopSweep()
         let all = pending
         pending = [:]
         for p in all.values { p.fail(.network(server: p.server, transport: .udp, reason: "socket closed")) }

@@ -209,6 +209,29 @@ struct ClientBehaviourTests {
         await silent.stop()
     }
 
+    /// Over TCP too a query that gets no answer times out (by the handler's sweep, not a timer a query), once:
+    /// TCP is never retransmitted.
+    @Test(.timeLimit(.minutes(1))) func aSilentTCPServerTimesOut() async throws {
+        // The server answers only once it holds two queries: one never gets an answer.
+        let server = try await FakeTCPServer.start(batch: 2)
+        let client = DNSClient()
+        let start = ContinuousClock.now
+        await #expect(
+            throws: DNSClientError.timeout(
+                server: server.address, transport: .tcp, attempts: 1, timeout: .milliseconds(300))
+        ) {
+            try await client.query(
+                Self.name, .a, server: server.address, transport: .tcp,
+                options: DNSQueryOptions(timeout: .milliseconds(300), retries: 2))
+        }
+        let waited = ContinuousClock.now - start
+        #expect(waited >= .milliseconds(300))
+        #expect(client.statistics.timeouts == 1)
+        #expect(client.statistics.retransmissions == 0)
+        await client.shutdown()
+        await server.stop()
+    }
+
     @Test func serverAddresses() throws {
         #expect(try DNSServerAddress(parsing: "127.0.0.12") == DNSServerAddress(host: "127.0.0.12", port: 53))
         #expect(try DNSServerAddress(parsing: "127.0.0.12:5300").port == 5300)
