@@ -29,17 +29,19 @@ public struct DNSQueryOptions: Sendable, Hashable {
     }
 }
 
-/// One answer, with where and how it came.
-public struct DNSResponse: Sendable {
-    public var message: Message
-    public var server: DNSServerAddress
-    public var transport: DNSTransport
+/// One answer, with where and how it came. Immutable, and a class: an answer is handed from the client to the
+/// cache, to every check that asks the same question and to their evidence, and copying the message's arrays and
+/// strings at each step was a share of a fleet run's reference counting.
+public final class DNSResponse: Sendable {
+    public let message: Message
+    public let server: DNSServerAddress
+    public let transport: DNSTransport
     /// From the last transmission to the answer.
-    public var roundTrip: Duration
+    public let roundTrip: Duration
     /// Transmissions made (1 + retransmissions).
-    public var attempts: Int
+    public let attempts: Int
     /// Octets of the answer on the wire.
-    public var size: Int
+    public let size: Int
 
     public init(
         message: Message, server: DNSServerAddress, transport: DNSTransport, roundTrip: Duration, attempts: Int = 1,
