@@ -92,15 +92,11 @@ public final class DNSClient: Sendable {
         let handler = socket.handler
         let loop = socket.channel.eventLoop
         let query = PendingQuery(question: question, server: server, transport: .udp, options: options)
-        return try await query.wait { p in
-            if loop.inEventLoop {
-                handler.value.send(p, address: address)
-            } else {
-                loop.execute { handler.value.send(p, address: address) }
-            }
-        } cancel: { p in
-            loop.execute { handler.value.cancel(p) }
-        }.get()
+        return try await query.wait(on: loop) {
+            handler.value.send($0, address: address)
+        } cancel: {
+            handler.value.cancel($0)
+        }
     }
 
     private func queryTCP(_ question: Question, server: DNSServerAddress, options: DNSQueryOptions, fresh: Bool)
@@ -119,15 +115,11 @@ public final class DNSClient: Sendable {
         let handler = connection.handler
         let loop = connection.channel.eventLoop
         let query = PendingQuery(question: question, server: server, transport: .tcp, options: options)
-        return try await query.wait { p in
-            if loop.inEventLoop {
-                handler.value.send(p)
-            } else {
-                loop.execute { handler.value.send(p) }
-            }
-        } cancel: { p in
-            loop.execute { handler.value.cancel(p) }
-        }.get()
+        return try await query.wait(on: loop) {
+            handler.value.send($0)
+        } cancel: {
+            handler.value.cancel($0)
+        }
     }
 
     /// Closes every socket; queries in flight fail.

@@ -59,9 +59,21 @@ final class PendingQuery: @unchecked Sendable {
         return writer.buffer
     }
 
-    /// Waits for the outcome. `register` runs once the continuation is in place (it hands the query to its
-    /// event loop); a cancellation at any moment before, during or after registration ends it `.cancelled`.
+    /// Hands the query to its handler on `loop` (`send`, at once when the caller runs on that loop) and waits for
+    /// the outcome; a cancellation at any moment before, during or after registration ends it `.cancelled`
+    /// (`cancel`, on the loop).
     func wait(
+        on loop: any EventLoop, send: @escaping @Sendable (PendingQuery) -> Void,
+        cancel: @escaping @Sendable (PendingQuery) -> Void
+    ) async throws(DNSClientError) -> DNSResponse {
+        try await wait { p in
+            if loop.inEventLoop { send(p) } else { loop.execute { send(p) } }
+        } cancel: { p in
+            loop.execute { cancel(p) }
+        }.get()
+    }
+
+    private func wait(
         register: (PendingQuery) -> Void, cancel: @escaping @Sendable (PendingQuery) -> Void
     ) async -> Result<DNSResponse, DNSClientError> {
         await withTaskCancellationHandler {

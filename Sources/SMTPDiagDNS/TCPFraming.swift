@@ -19,6 +19,16 @@ public struct DNSTCPFrameParser: Sendable {
         buffer.writeInteger(UInt16(truncatingIfNeeded: message.readableBytes))
         buffer.writeImmutableBuffer(message)
     }
+
+    /// Frames in place a message written after two octets left free in front of it (its readable bytes), so
+    /// that it is not copied into a second buffer. False, and `buffer` untouched, when it is too long for a frame.
+    public static func frameInPlace(_ buffer: inout ByteBuffer) -> Bool {
+        let length = buffer.readableBytes
+        guard length <= 0xFFFF, buffer.readerIndex >= 2 else { return false }
+        buffer.moveReaderIndex(to: buffer.readerIndex - 2)
+        buffer.setInteger(UInt16(length), at: buffer.readerIndex)
+        return true
+    }
 }
 
 /// The channel handler around `DNSTCPFrameParser`.

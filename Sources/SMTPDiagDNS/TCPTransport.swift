@@ -45,7 +45,7 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
             candidate = ids.next()
         }
         let id = candidate
-        // The query is encoded after two octets for its length (RFC 1035 §4.2.2), which are then filled in.
+        // The query is encoded after two octets for its length, which are then filled in.
         var framed: ByteBuffer
         do {
             framed = try p.encode(id: id, reserve: 2)
@@ -53,13 +53,10 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
             p.fail(.invalidQuery(error))
             return
         }
-        let length = framed.readableBytes
-        guard length <= 0xFFFF else {
-            p.fail(.invalidQuery(.messageTooLarge(size: length)))
+        guard DNSTCPFrameParser.frameInPlace(&framed) else {
+            p.fail(.invalidQuery(.messageTooLarge(size: framed.readableBytes)))
             return
         }
-        framed.moveReaderIndex(to: 0)
-        framed.setInteger(UInt16(length), at: 0)
         p.tcpID = id
         pending[id] = p
         statistics.withLockedValue { $0.sent += 1 }

@@ -167,21 +167,6 @@ public struct DomainName: Hashable, Sendable, Comparable, CustomStringConvertibl
         }
     }
 
-    static func appendEscaped(_ b: UInt8, to out: inout String) {
-        switch b {
-        case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"),
-            UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "$"):
-            out.append("\\")
-            out.append(Character(Unicode.Scalar(b)))
-        case 0x21...0x7E:
-            out.append(Character(Unicode.Scalar(b)))
-        default:
-            out.append("\\")
-            let s = String(b)
-            out.append(String(repeating: "0", count: 3 - s.count) + s)
-        }
-    }
-
     /// Parses presentation format. A name that does not end in an unescaped "." is relative and gets
     /// `origin` appended (the root when there is none); `"@"` is the origin itself.
     public init(parsing text: String, origin: DomainName? = nil) throws(DNSWireError) {

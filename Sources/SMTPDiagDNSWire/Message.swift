@@ -179,15 +179,8 @@ public struct Message: Hashable, Sendable {
         writer.write(UInt16(answers.count))
         writer.write(UInt16(authorities.count))
         writer.write(UInt16(additionalCount))
-        // A query (one question, no records; OPT's owner is the root) has no name that could point at
-        // another: its name is written as it is, without the suffix table.
-        let single = questions.count == 1 && answers.isEmpty && authorities.isEmpty && additionals.isEmpty
         for q in questions {
-            if single {
-                writer.write(bytes: q.name.wire)
-            } else {
-                writer.write(name: q.name, compress: compress)
-            }
+            writer.write(name: q.name, compress: compress)
             writer.write(q.type.rawValue)
             writer.write(q.recordClass.rawValue)
         }

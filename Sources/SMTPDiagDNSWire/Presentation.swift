@@ -258,8 +258,6 @@ public enum Presentation {
         return out
     }
 
-    public static func formatIPv4(_ b: [UInt8]) -> String { b.map(String.init).joined(separator: ".") }
-
     public static func ipv6(_ text: String, field: String) throws(DNSWireError) -> [UInt8] {
         let bad = DNSWireError.presentation(field: field, text: text, reason: "expected an IPv6 address")
         var head: [UInt16] = []

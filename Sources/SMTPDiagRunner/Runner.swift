@@ -277,10 +277,6 @@ public final class Runner: Sendable {
         question: () -> Question
     ) async -> [CheckResult] {
         let q = question()
-        // A named server is one address and keeps the plan's id: no list, no label (most checks of a fleet).
-        if case .named(_, let host, let port) = target {
-            return [await perAddress(check, check.id, DNSServerAddress(host: host, port: port), transport, q, judge)]
-        }
         switch await servers(target) {
         case .failure(let reason):
             return [Self.result(check, .error, reason.text)]

@@ -24,6 +24,24 @@ struct TCPFramingTests {
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { DNSTCPFrameDecoder() }
     }
 
+    /// A message written after two free octets is framed where it lies, to the same octets as `frame`; a
+    /// message too long for a frame, or one without room in front, is refused and left as it was.
+    @Test func framingInPlaceIsFramingByCopy() {
+        for p in Self.payloads {
+            var buffer = ByteBuffer(bytes: [0xEE, 0xEE] + p)
+            buffer.moveReaderIndex(forwardBy: 2)
+            #expect(DNSTCPFrameParser.frameInPlace(&buffer))
+            #expect(Array(buffer.readableBytesView) == Array(Self.framed([p]).readableBytesView))
+        }
+        var tooLong = ByteBuffer(bytes: [UInt8](repeating: 1, count: 2 + 0x10000))
+        tooLong.moveReaderIndex(forwardBy: 2)
+        #expect(!DNSTCPFrameParser.frameInPlace(&tooLong))
+        #expect(tooLong.readerIndex == 2 && tooLong.readableBytes == 0x10000)
+        var noRoom = ByteBuffer(bytes: [1, 2, 3])
+        #expect(!DNSTCPFrameParser.frameInPlace(&noRoom))
+        #expect(Array(noRoom.readableBytesView) == [1, 2, 3])
+    }
+
     @Test func byteByByte() throws {
         var parser = DNSTCPFrameParser()
         let all = Self.framed(Self.payloads)
