@@ -148,6 +148,15 @@ var targets: [Target] = [
 if fuzzing {
     products.append(.executable(name: "DNSMessageFuzzer", targets: ["DNSMessageFuzzer"]))
     products.append(.executable(name: "SMTPReplyFuzzer", targets: ["SMTPReplyFuzzer"]))
+    products.append(.executable(name: "SpecLoaderFuzzer", targets: ["SpecLoaderFuzzer"]))
+    targets.append(
+        .executableTarget(
+            name: "SpecLoaderFuzzer",
+            dependencies: ["SMTPDiagSpec", "SMTPDiagPlan"],
+            path: "Fuzz/SpecLoaderFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
     targets.append(
         .executableTarget(
             name: "SMTPReplyFuzzer",

@@ -16,10 +16,11 @@ public final class DNSClient: Sendable {
     /// - Parameters:
     ///   - group: the event loops to run on (the shared singleton by default).
     ///   - ids: where message ids come from (random by default).
-    ///   - udpSocketsPerFamily: shared UDP sockets per address family, each on an OS-chosen port.
+    ///   - udpSocketsPerFamily: UDP sockets in use at once per address family (at least one per event loop), each
+    ///     on a port the OS chooses and replaced by one on a new port after a few queries.
     public init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        ids: any MessageIDGenerator = RandomMessageIDGenerator(), udpSocketsPerFamily: Int = 2
+        ids: any MessageIDGenerator = RandomMessageIDGenerator(), udpSocketsPerFamily: Int = 8
     ) {
         self.group = group
         self.udp = UDPSocketPool(

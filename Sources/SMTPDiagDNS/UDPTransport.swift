@@ -19,10 +19,35 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
     var flushPending = false
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
+    /// Queries this socket takes before it asks to be replaced by one on a new port (RFC 5452 §4.5).
+    private let quota: Int
+    private var sent = 0
+    /// Called once, on the loop, when the quota is used up.
+    var exhausted: (() -> Void)?
+    /// Replaced: no new query is given to it; it closes once its last query is answered or timed out.
+    private var retired = false
+    private var lastSend = NIODeadline.now()
+    private var closer: RepeatedTask?
 
-    init(statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator) {
+    init(statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator, quota: Int = .max) {
         self.statistics = statistics
         self.ids = ids
+        self.quota = max(1, quota)
+    }
+
+    /// No new queries come; close when none is left in flight and none has been sent for a moment (a query
+    /// that took this socket just before it was replaced is still on its way to `send`).
+    func retire() {
+        guard !retired, let context else { return }
+        retired = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        closer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) {
+            task in
+            let handler = loopBound.value
+            guard handler.pending.isEmpty, NIODeadline.now() - handler.lastSend > .milliseconds(500) else { return }
+            task.cancel()
+            handler.context?.close(promise: nil)
+        }
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -53,7 +78,13 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
         }
         p.udpKey = key
         pending[key] = p
+        lastSend = .now()
         transmit(p, key: key, context: context)
+        sent += 1
+        if sent == quota, let exhausted {
+            self.exhausted = nil
+            exhausted()
+        }
     }
 
     private func transmit(_ p: PendingQuery, key: Key, context: ChannelHandlerContext) {
@@ -126,13 +157,17 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
 
     func channelInactive(context: ChannelHandlerContext) {
         stopSweep()
+        closer?.cancel()
         let all = pending
         pending = [:]
         for p in all.values { p.fail(.network(server: p.server, transport: .udp, reason: "socket closed")) }
     }
 }
 
-/// A few shared UDP sockets per address family, each bound to an OS-chosen port.
+/// Shared UDP sockets per address family, each bound to a port the OS chooses at random, without
+/// `SO_REUSEADDR` (so no other local socket can bind the same port and take our answers). Each socket takes
+/// `queriesPerSocket` queries and is then replaced by one on a new port, so a run's queries leave from many
+/// ports and the port is as unpredictable as the message id (RFC 5452 §4.5, §9.2).
 final class UDPSocketPool: Sendable {
     struct Socket: Sendable {
         let channel: Channel
@@ -143,92 +178,141 @@ final class UDPSocketPool: Sendable {
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
     private let socketsPerFamily: Int
-    private let sockets = NIOLockedValueBox<[Bool: EventLoopFuture<[Socket]>]>([:])
+    private let queriesPerSocket: Int
+    /// The first opening of each family's sockets, which queries made before it completes wait for.
+    private let opening = NIOLockedValueBox<[Bool: EventLoopFuture<Void>]>([:])
+    /// The sockets queries are given now, by family.
+    private let ready = NIOLockedValueBox<[Bool: [Socket]]>([:])
+    /// Every socket not yet closed, retired ones included, for `close()`.
+    private let live = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let counter = NIOLockedValueBox(0)
 
     init(
         group: any EventLoopGroup, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator,
-        socketsPerFamily: Int
+        socketsPerFamily: Int, queriesPerSocket: Int = 12
     ) {
         self.group = group
         self.statistics = statistics
         self.ids = ids
         self.socketsPerFamily = max(1, socketsPerFamily)
+        self.queriesPerSocket = max(1, queriesPerSocket)
     }
 
-    /// The open sockets, once they are: most queries then take one without waiting on a future.
-    private let ready = NIOLockedValueBox<[Bool: [Socket]]>([:])
-
-    /// One socket for the family when they are open already: the one of the event loop the caller runs on,
-    /// if it runs on one (no thread to cross, there or back), else round robin.
+    /// A socket for the family when they are open already: one of the event loop the caller runs on, if it
+    /// runs on one (no thread to cross, there or back), else any; in turn.
     func openSocket(ipv6: Bool) -> Socket? {
         guard let list = ready.withLockedValue({ $0[ipv6] }), !list.isEmpty else { return nil }
-        if let mine = list.first(where: { $0.channel.eventLoop.inEventLoop }) { return mine }
         let n = counter.withLockedValue { c -> Int in
             c &+= 1
             return c
         }
-        return list[n % list.count]
+        let mine = list.filter { $0.channel.eventLoop.inEventLoop }
+        return mine.isEmpty ? list[n % list.count] : mine[n % mine.count]
     }
 
-    /// One socket for the family of `server`, round robin.
+    /// A socket for the family, once the first ones are open.
     func socket(ipv6: Bool) -> EventLoopFuture<Socket> {
-        let future = sockets.withLockedValue { table -> EventLoopFuture<[Socket]> in
+        let future = opening.withLockedValue { table -> EventLoopFuture<Void> in
             if let f = table[ipv6] { return f }
-            let f = open(ipv6: ipv6)
+            let f = openAll(ipv6: ipv6)
             table[ipv6] = f
             return f
         }
-        let n = counter.withLockedValue { c -> Int in
-            c &+= 1
-            return c
+        return future.flatMapThrowing { [self] in
+            guard let s = openSocket(ipv6: ipv6) else { throw ChannelError.ioOnClosedChannel }
+            return s
         }
-        return future.map { $0[n % $0.count] }
     }
 
-    private func open(ipv6: Bool) -> EventLoopFuture<[Socket]> {
-        // At least one socket on every event loop, so that a query made on a loop has a socket there.
+    private func openAll(ipv6: Bool) -> EventLoopFuture<Void> {
+        // Sockets on every event loop, so that a query made on a loop has one there.
         let loops = Array(group.makeIterator())
-        let loop = loops[0]
-        let opened = (0..<max(socketsPerFamily, loops.count)).map { i -> EventLoopFuture<Socket> in
-            let ids = self.ids
-            let statistics = self.statistics
-            return DatagramBootstrap(group: loops[i % loops.count])
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-                .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                .channelOption(.maxMessagesPerRead, value: 16)
-                // recvmmsg: up to 16 answers a system call, 4,096 octets each (we advertise EDNS 1232).
-                .channelOption(.datagramVectorReadMessageCount, value: 16)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            UDPDemuxHandler(statistics: statistics, ids: ids))
-                    }
+        let count = max(socketsPerFamily, loops.count)
+        let opened = (0..<count).map { i in openOne(ipv6: ipv6, on: loops[i % loops.count]) }
+        let all = EventLoopFuture.whenAllSucceed(opened, on: loops[0])
+        all.whenFailure { [opening] _ in opening.withLockedValue { $0[ipv6] = nil } }
+        return all.map { [ready] list in ready.withLockedValue { $0[ipv6] = list } }
+    }
+
+    private func openOne(ipv6: Bool, on loop: any EventLoop) -> EventLoopFuture<Socket> {
+        let ids = self.ids
+        let statistics = self.statistics
+        let quota = queriesPerSocket
+        return DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelOption(.maxMessagesPerRead, value: 16)
+            // recvmmsg: up to 16 answers a system call, 4,096 octets each (we advertise EDNS 1232).
+            .channelOption(.datagramVectorReadMessageCount, value: 16)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        UDPDemuxHandler(statistics: statistics, ids: ids, quota: quota))
                 }
-                .bind(host: ipv6 ? "::" : "0.0.0.0", port: 0)
-                .flatMap { channel in
-                    channel.pipeline.handler(type: UDPDemuxHandler.self).map { handler in
-                        Socket(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
-                    }
+            }
+            .bind(host: ipv6 ? "::" : "0.0.0.0", port: 0)
+            .flatMap { [self] channel in
+                channel.pipeline.handler(type: UDPDemuxHandler.self).map { handler in
+                    let socket = Socket(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    let key = ObjectIdentifier(channel)
+                    self.live.withLockedValue { $0[key] = channel }
+                    channel.closeFuture.whenComplete { [live = self.live] _ in live.withLockedValue { $0[key] = nil } }
+                    handler.exhausted = { [weak self] in self?.replace(socket, ipv6: ipv6) }
+                    return socket
                 }
+            }
+    }
+
+    /// Replaces an exhausted socket by one on a new port, on the same loop. When the loop has other sockets,
+    /// the old one is taken out of use at once; otherwise it goes on serving until the new one is open, so
+    /// that there is always a socket. A retired socket closes once its queries are done.
+    private func replace(_ old: Socket, ipv6: Bool) {
+        let loop = old.channel.eventLoop
+        let removed = ready.withLockedValue { table -> Bool in
+            guard var list = table[ipv6], let i = list.firstIndex(where: { $0.channel === old.channel }),
+                list.contains(where: { $0.channel !== old.channel && $0.channel.eventLoop === loop })
+            else { return false }
+            list.remove(at: i)
+            table[ipv6] = list
+            return true
         }
-        let all = EventLoopFuture.whenAllSucceed(opened, on: loop)
-        all.whenFailure { [sockets] _ in sockets.withLockedValue { $0[ipv6] = nil } }
-        all.whenSuccess { [ready] list in ready.withLockedValue { $0[ipv6] = list } }
-        return all
+        if removed { old.handler.value.retire() }
+        openOne(ipv6: ipv6, on: loop).whenComplete { [ready] result in
+            guard case .success(let fresh) = result else {
+                // No new socket (descriptors exhausted?): the old one, if still in use, asks again after its
+                // next quota.
+                if !removed { old.handler.value.exhausted = { [weak self] in self?.replace(old, ipv6: ipv6) } }
+                return
+            }
+            let placed = ready.withLockedValue { table -> Bool in
+                guard var list = table[ipv6] else { return false }  // the pool was closed meanwhile
+                if let i = list.firstIndex(where: { $0.channel === old.channel }) {
+                    list[i] = fresh
+                } else {
+                    list.append(fresh)
+                }
+                table[ipv6] = list
+                return true
+            }
+            if !placed {
+                fresh.channel.close(promise: nil)
+            } else if !removed {
+                old.handler.value.retire()
+            }
+        }
     }
 
     func close() async {
         ready.withLockedValue { $0 = [:] }
-        let all = sockets.withLockedValue { table -> [EventLoopFuture<[Socket]>] in
+        let channels = live.withLockedValue { Array($0.values) }
+        for c in channels { try? await c.close() }
+        let pending = opening.withLockedValue { table -> [EventLoopFuture<Void>] in
             defer { table = [:] }
             return Array(table.values)
         }
-        for f in all {
-            guard let list = try? await f.get() else { continue }
-            for s in list { try? await s.channel.close() }
-        }
+        for f in pending { try? await f.get() }
+        // Sockets that finished opening while the first were closed.
+        for c in live.withLockedValue({ Array($0.values) }) { try? await c.close() }
     }
 }

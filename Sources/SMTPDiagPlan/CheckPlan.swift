@@ -55,6 +55,8 @@ public struct SMTPSessionSettings: Hashable, Sendable {
     public var starttls: StartTLSMode
     public var tlsVerify: Bool
     public var tlsCAFile: String?
+    /// "1.0" to "1.3".
+    public var tlsMinVersion: String = "1.2"
 }
 
 /// Where an SMTP session connects.

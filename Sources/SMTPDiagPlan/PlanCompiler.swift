@@ -306,7 +306,7 @@ public struct PlanCompiler: Sendable {
                 port: s.port ?? 25, helo: s.helo ?? "", mailFrom: s.mailFrom ?? "",
                 connectTimeout: s.connectTimeout ?? .seconds(10), bannerTimeout: s.bannerTimeout ?? .seconds(30),
                 commandTimeout: s.commandTimeout ?? .seconds(30), starttls: s.starttls ?? .optional,
-                tlsVerify: s.tlsVerify ?? true, tlsCAFile: s.tlsCAFile)
+                tlsVerify: s.tlsVerify ?? true, tlsCAFile: s.tlsCAFile, tlsMinVersion: s.tlsMinVersion ?? "1.2")
         }
 
         mutating func compileSMTP(

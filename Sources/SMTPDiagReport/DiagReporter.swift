@@ -15,8 +15,10 @@ public struct DiagReporter: Sendable {
     var remoteDomain: String { String(to.split(separator: "@").last ?? "") }
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
+        /// Every line goes through here, made safe first: messages and transcripts carry server bytes.
         func paint(_ text: String, _ code: String) -> String {
-            options.color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+            let safe = terminalSafe(text)
+            return options.color ? "\u{1B}[\(code)m\(safe)\u{1B}[0m" : safe
         }
         func action(_ s: String) -> String { paint(s, "97") }
         func info(_ s: String) -> String { paint(s, "90") }

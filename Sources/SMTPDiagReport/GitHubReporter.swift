@@ -19,11 +19,12 @@ public struct GitHubReporter: Reporter {
         var lines: [String] = []
         for r in report.results where r.status == .fail || r.status == .error {
             let kind = r.status == .fail ? "error" : "warning"
-            var message = r.message
-            if let e = r.expected { message += "\nexpected: \(e)" }
-            if let a = r.actual, r.status == .fail { message += "\nactual: \(a)" }
-            if !r.missing.isEmpty { message += "\nmissing: " + r.missing.joined(separator: ", ") }
-            if !r.extra.isEmpty { message += "\nextra: " + r.extra.joined(separator: ", ") }
+            // Server bytes are shown escaped; only the line breaks written here separate the fields.
+            var message = terminalSafe(r.message)
+            if let e = r.expected { message += "\nexpected: \(terminalSafe(e))" }
+            if let a = r.actual, r.status == .fail { message += "\nactual: \(terminalSafe(a))" }
+            if !r.missing.isEmpty { message += "\nmissing: " + terminalSafe(r.missing.joined(separator: ", ")) }
+            if !r.extra.isEmpty { message += "\nextra: " + terminalSafe(r.extra.joined(separator: ", ")) }
             let props =
                 "file=\(Self.escapeProperty(options.path(r.location.file))),line=\(r.location.line),col=\(r.location.column),title=\(Self.escapeProperty(r.id.rawValue))"
             lines.append("::\(kind) \(props)::\(Self.escapeData(message))")
@@ -37,7 +38,7 @@ public struct GitHubReporter: Reporter {
     /// Markdown for $GITHUB_STEP_SUMMARY.
     public static func stepSummary(_ report: RunReport, options: ReportOptions) -> String {
         func cell(_ s: String) -> String {
-            s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            terminalSafe(s).replacingOccurrences(of: "|", with: "\\|")
         }
         var md = "## smtpdiag-spec\n\n"
         md += "| checks | pass | fail | error | skip |\n|---|---|---|---|---|\n"

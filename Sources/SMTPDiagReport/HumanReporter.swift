@@ -8,8 +8,11 @@ public struct HumanReporter: Reporter {
     static let listAllUpTo = 300
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
+        /// Every line is made safe before it is painted: a message, an id or evidence may carry bytes chosen
+        /// by a server or a spec.
         func paint(_ text: String, _ code: String) -> String {
-            options.color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+            let safe = terminalSafe(text)
+            return options.color ? "\u{1B}[\(code)m\(safe)\u{1B}[0m" : safe
         }
         let gray = "90"
         var lines: [String] = []
@@ -24,7 +27,7 @@ public struct HumanReporter: Reporter {
             }
             guard listAll || r.status == .fail || r.status == .error else { continue }
             lines.append(
-                "\(label) \(r.id)  \(r.message)"
+                "\(label) \(terminalSafe(r.id.rawValue))  \(terminalSafe(r.message))"
                     + (r.advisory && r.status != .pass ? " (advisory: does not fail the run)" : ""))
             if r.status == .fail || r.status == .error {
                 lines.append(

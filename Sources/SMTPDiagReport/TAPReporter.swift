@@ -4,10 +4,29 @@ import SMTPDiagRunner
 public struct TAPReporter: Reporter {
     public init() {}
 
+    /// A YAML double-quoted string. Control characters are escapes (`\n`, `\x1b`, `\u202e`): YAML readers refuse
+    /// them raw, and a TAP stream on a terminal must not carry a server's escape sequences.
     static func yamlString(_ s: String) -> String {
-        "\""
-            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\""
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                let v = u.value
+                if v < 0x20 || (0x7F...0x9F).contains(v) {
+                    out += "\\x" + (v < 0x10 ? "0" : "") + String(v, radix: 16)
+                } else if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x2028 || v == 0x2029 {
+                    out += "\\u" + String(v, radix: 16)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 
     public func render(_ report: RunReport, options: ReportOptions) -> String {
@@ -30,10 +49,10 @@ public struct TAPReporter: Reporter {
             defer { for line in lines[before...] { size += line.utf8.count + 1 } }
             let n = i + 1
             // A description must not contain '#' unescaped; ids never do, messages might.
-            let id = r.id.rawValue.replacingOccurrences(of: "#", with: "\\#")
+            let id = terminalSafe(r.id.rawValue).replacingOccurrences(of: "#", with: "\\#")
             switch r.status {
             case .pass: lines.append("ok \(n) - \(id)")
-            case .skip: lines.append("ok \(n) - \(id) # SKIP \(r.message.replacingOccurrences(of: "\n", with: " "))")
+            case .skip: lines.append("ok \(n) - \(id) # SKIP \(terminalSafe(r.message))")
             case .fail, .error:
                 lines.append("not ok \(n) - \(id)")
                 lines.append("  ---")

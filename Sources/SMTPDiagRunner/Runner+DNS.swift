@@ -35,9 +35,14 @@ extension Runner {
             r.message = "\(server) lists no NS for \(zone) (\(response.rcode))"
             return r
         }
+        let unique = Set(names).sorted()
+        guard unique.count <= Self.maxNamesPerAnswer else {
+            r.message = Self.fanOutProblem(unique.count, "NS names for \(zone)")
+            return r
+        }
         var found: [AuthoritativeServer] = []
         var problems: [String] = []
-        for name in Set(names).sorted() {
+        for name in unique {
             var addresses: [DNSServerAddress] = []
             for type in [RecordType.a, .aaaa] {
                 let q = Question(name: name, type: type)
@@ -58,16 +63,30 @@ extension Runner {
             if addresses.isEmpty { problems.append("\(name) has no address") }
             found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
         }
+        let addressCount = found.reduce(0) { $0 + $1.addresses.count }
+        guard addressCount <= Self.maxAddressesPerTarget else {
+            r.message = Self.fanOutProblem(addressCount, "NS addresses for \(zone)")
+            return r
+        }
         state.setDiscovered(zone: zone, via: via, found)
         let summary = found.map { "\($0.name) [\($0.addresses.map(\.host).joined(separator: ", "))]" }.joined(
             separator: ", ")
         r.actual = summary
-        if found.allSatisfy({ $0.addresses.isEmpty }) {
+        let lookupProblems = problems.filter { !$0.hasSuffix(" has no address") }
+        let withoutAddress = found.filter(\.addresses.isEmpty).map { "\($0.name)" }
+        if !lookupProblems.isEmpty {
+            // An NS whose addresses could not be learned would silently drop out of every check at the
+            // authoritative servers.
             r.status = .error
-            r.message = "no NS address found: " + problems.joined(separator: "; ")
+            r.message = "could not learn every NS address: " + problems.joined(separator: "; ")
+        } else if !withoutAddress.isEmpty {
+            r.status = .fail
+            r.expected = "every NS of \(zone) has an A or AAAA"
+            r.missing = withoutAddress
+            r.message = "no address for NS " + withoutAddress.joined(separator: ", ")
         } else {
             r.status = .pass
-            r.message = summary + (problems.isEmpty ? "" : " (not reachable: " + problems.joined(separator: "; ") + ")")
+            r.message = summary
         }
         return r
     }
@@ -120,6 +139,16 @@ extension Runner {
         return r
     }
 
+    /// How many names (NS or MX) one answer may fan out into, and how many addresses they may have in all:
+    /// a hostile zone must not turn one check into thousands of queries or sessions.
+    static let maxNamesPerAnswer = 32
+    static let maxAddressesPerTarget = 64
+
+    static func fanOutProblem(_ count: Int, _ what: String) -> String {
+        "\(count) \(what): more than this tool follows from one answer (\(maxNamesPerAnswer) names, "
+            + "\(maxAddressesPerTarget) addresses); not checked"
+    }
+
     /// The exchanges of a zone's MX set (sorted by preference), or why there are none.
     func exchanges(_ response: DNSResponse, zone: DomainName) -> [MX] {
         Self.records(response, name: zone, type: .mx).compactMap { rr -> MX? in
@@ -128,7 +157,7 @@ extension Runner {
         }.sorted { ($0.preference, $0.exchange) < ($1.preference, $1.exchange) }
     }
 
-    /// A and AAAA of a name at one server; nil when neither answer was usable.
+    /// A and AAAA of a name at one server, and why the set is incomplete when either answer was unusable.
     @inline(never)
     func addresses(
         of name: DomainName, at server: DNSServerAddress, _ transport: SpecTransport, _ check: Check,
@@ -154,7 +183,9 @@ extension Runner {
                 }
             }
         }
-        return (out, problems.count == 2 ? problems.joined(separator: "; ") : nil)
+        // Either answer unusable means the address set is not known: an error for the caller, never "no
+        // address" (a SERVFAIL or a timeout on A beside NODATA on AAAA is not an MX without address).
+        return (out, problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     /// Every MX exchange has an A or AAAA (at the same server, over the same transport).
@@ -180,6 +211,11 @@ extension Runner {
                 if mx.count == 1 && mx[0].isNullMX {
                     r.status = .pass
                     r.message = "null MX (RFC 7505): no exchange to resolve"
+                    out.append(r)
+                    continue
+                }
+                guard mx.count <= Self.maxNamesPerAnswer else {
+                    r.message = Self.fanOutProblem(mx.count, "MX exchanges for \(zone)")
                     out.append(r)
                     continue
                 }

@@ -48,6 +48,10 @@ extension Runner {
             } else {
                 names = mx.map(\.exchange)
             }
+            guard names.count <= Self.maxNamesPerAnswer else {
+                r.message = Self.fanOutProblem(names.count, "MX exchanges for \(zone)")
+                return r
+            }
         }
         var hosts: [(name: String?, address: String)] = []
         var without: [String] = []
@@ -62,15 +66,22 @@ extension Runner {
             }
             for a in addresses { hosts.append((String(name.description.dropLast()), a)) }
         }
+        guard hosts.count <= Self.maxAddressesPerTarget else {
+            r.message = Self.fanOutProblem(hosts.count, "SMTP host addresses")
+            return r
+        }
         state.setHosts(check.id, hosts)
         r.actual = hosts.map { "\($0.name ?? "")[\($0.address)]" }.joined(separator: ", ")
         r.missing = without
-        if hosts.isEmpty {
-            r.status = problems.isEmpty ? .fail : .error
+        if !problems.isEmpty {
+            // An exchange whose address could not be learned would go untested: the host list is unknown.
+            r.status = .error
             r.message =
-                "no SMTP host address found"
-                + (without.isEmpty ? "" : ": no address for " + without.joined(separator: ", "))
-                + (problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))
+                "could not learn every SMTP host address: " + problems.joined(separator: "; ")
+                + (without.isEmpty ? "" : "; no address for " + without.joined(separator: ", "))
+        } else if hosts.isEmpty {
+            r.status = .fail
+            r.message = "no SMTP host address found: no address for " + without.joined(separator: ", ")
         } else {
             r.status = .pass
             r.message = r.actual ?? ""
@@ -129,7 +140,9 @@ extension Runner {
             helo: helo, mailFrom: sendMail ? s.mailFrom : nil, recipients: recipients, starttls: mode,
             connectTimeout: s.connectTimeout, bannerTimeout: s.bannerTimeout, commandTimeout: s.commandTimeout,
             sessionTimeout: s.connectTimeout + s.bannerTimeout + s.commandTimeout * (6 + recipients.count))
-        let tls = SMTPTLSSettings(verify: s.tlsVerify, caFile: s.tlsCAFile)
+        let tls = SMTPTLSSettings(
+            verify: s.tlsVerify, caFile: s.tlsCAFile,
+            minimumVersion: SMTPTLSVersion(rawValue: s.tlsMinVersion) ?? .tls12)
         let probe = smtp
         return await sessions.value(key) {
             await probe.session(address: address, port: port, serverName: name, configuration: configuration, tls: tls)
@@ -138,54 +151,57 @@ extension Runner {
 
     /// Judges one step against the session record.
     static func judge(_ step: SMTPStep, plan: SMTPSessionPlan, record: SMTPSessionRecord, into r: inout CheckResult) {
-        func reply(_ got: SMTPReply?, _ e: ReplyExpectation?, notReached: String) {
+        let stop = earlyStop(plan: plan, record: record)
+        func reply(_ got: SMTPReply?, _ e: ReplyExpectation?) {
             guard let e else {
                 r.status = .pass
                 r.message = got.map { "\($0.code) \($0.text)" } ?? "not sent"
                 return
             }
             r.expected = e.description
-            guard let got else {
-                if let f = record.failure {
-                    r.status = .error
-                    r.message = "\(f)"
-                } else {
-                    r.status = .skip
-                    r.message = notReached
-                }
-                return
-            }
+            guard let got else { return notReached() }
             let v = Matchers.reply(code: got.code, enhanced: got.enhanced, text: got.text, e)
             r.status = v.pass ? .pass : .fail
             r.message = v.message
             r.actual = v.actual
         }
-        /// Why a later step was never reached when the session ended normally (a refusal earlier).
-        var stoppedBy: String {
-            if let b = record.banner, b.code / 100 != 2 { return "not attempted: the banner was \(b.code)" }
-            if let e = record.ehlo, e.code / 100 != 2, !record.heloFallback {
-                return "not attempted: EHLO got \(e.code)"
+        /// A step the spec expects that the session never reached: an error when the session broke off
+        /// (timeout, TLS, closed), a failure when an unexpected reply ended it, and a skip only when the
+        /// check of that reply already fails. Never a pass, never a silent skip.
+        func notReached() {
+            if let f = record.failure {
+                r.status = .error
+                r.message = "\(f)"
+            } else if let stop {
+                r.status = stop.judgedElsewhere ? .skip : .fail
+                r.message = "not reached: \(stop.reason)"
+            } else {
+                r.status = .error
+                r.message = "not reached: the session ended before this step"
             }
-            if let m = record.mailFrom, m.code / 100 != 2 { return "not attempted: MAIL FROM got \(m.code)" }
-            return "not attempted"
         }
         switch step {
         case .banner:
-            reply(record.banner, plan.banner, notReached: "no banner")
+            reply(record.banner, plan.banner)
         case .ehlo:
-            reply(record.ehlo, plan.ehlo, notReached: stoppedBy)
+            reply(record.ehlo, plan.ehlo)
             if record.heloFallback, let h = record.helo {
                 r.message += " (EHLO refused; HELO fallback answered \(h.code))"
+            }
+            // The EHLO after TLS is the same expectation (RFC 3207 §4.2: the client must greet again).
+            if r.status == .pass, let e = plan.ehlo, let after = record.ehloAfterTLS {
+                let v = Matchers.reply(code: after.code, enhanced: after.enhanced, text: after.text, e)
+                if !v.pass {
+                    r.status = .fail
+                    r.message = "EHLO after TLS: " + v.message
+                    r.actual = v.actual
+                }
             }
         case .extensions:
             let have = Set(record.extensions)
             r.expected = plan.extensions.joined(separator: ", ")
             r.actual = record.extensions.joined(separator: ", ")
-            if record.ehlo == nil && record.ehloAfterTLS == nil {
-                r.status = record.failure == nil ? .skip : .error
-                r.message = record.failure.map { "\($0)" } ?? stoppedBy
-                return
-            }
+            if record.ehlo == nil && record.ehloAfterTLS == nil { return notReached() }
             r.missing = plan.extensions.filter { !have.contains($0) }
             r.status = r.missing.isEmpty ? .pass : .fail
             r.message =
@@ -201,7 +217,7 @@ extension Runner {
                 r.message = "STARTTLS is not offered"
                 return
             }
-            reply(record.starttls, plan.starttls, notReached: stoppedBy)
+            reply(record.starttls, plan.starttls)
             if r.status == .pass, record.starttls?.code == 220 {
                 if let tls = record.tls {
                     r.message =
@@ -214,18 +230,47 @@ extension Runner {
                 }
             }
         case .mailFrom:
-            reply(record.mailFrom, plan.mailFrom, notReached: stoppedBy)
+            reply(record.mailFrom, plan.mailFrom)
         case .rcpt(_, let address):
             let e = plan.rcpt.first { $0.address == address }?.reply
-            reply(record.rcptReply(address), e, notReached: stoppedBy)
+            reply(record.rcptReply(address), e)
         case .quit:
-            reply(record.quit, plan.quit, notReached: stoppedBy)
-            if r.status == .error, record.quit == nil, record.failure == nil { r.status = .skip }
+            reply(record.quit, plan.quit)
         }
-        // A TLS failure that no `starttls:` asserts makes the later steps errors, not failures.
-        if r.status == .skip, case .tlsFailed(let why)? = record.failure {
-            r.status = .error
-            r.message = "TLS handshake failed: \(why)"
+    }
+
+    /// The reply that ended a session before its last step, and whether a check of this session already
+    /// fails on it (then the steps after it are skipped; otherwise they fail, so that a refusal nobody
+    /// asserted can never leave a run green).
+    static func earlyStop(plan: SMTPSessionPlan, record: SMTPSessionRecord) -> (reason: String, judgedElsewhere: Bool)?
+    {
+        func fails(_ reply: SMTPReply, _ e: ReplyExpectation?) -> Bool {
+            guard let e else { return false }
+            return !Matchers.reply(code: reply.code, enhanced: reply.enhanced, text: reply.text, e).pass
         }
+        func refused(_ reply: SMTPReply?) -> SMTPReply? {
+            guard let reply, reply.code / 100 != 2 else { return nil }
+            return reply
+        }
+        if let b = refused(record.banner) { return ("the banner was \(b.code) \(b.text)", fails(b, plan.banner)) }
+        if let e = refused(record.ehlo), !record.heloFallback {
+            return ("EHLO got \(e.code) \(e.text)", fails(e, plan.ehlo))
+        }
+        if record.heloFallback, let h = refused(record.helo) {
+            return ("HELO got \(h.code) \(h.text)", record.ehlo.map { fails($0, plan.ehlo) } ?? false)
+        }
+        if let t = record.starttls, t.code == 421 {
+            return ("STARTTLS got \(t.code) \(t.text)", fails(t, plan.starttls))
+        }
+        if let e = refused(record.ehloAfterTLS) {
+            return ("EHLO after TLS got \(e.code) \(e.text)", fails(e, plan.ehlo))
+        }
+        if let m = refused(record.mailFrom) { return ("MAIL FROM got \(m.code) \(m.text)", fails(m, plan.mailFrom)) }
+        if let (address, reply) = record.rcpt.last, reply.code == 421 {
+            let e = plan.rcpt.first { $0.address == address }?.reply
+            return ("RCPT TO:<\(address)> got 421 \(reply.text)", fails(reply, e))
+        }
+        if let rset = record.rsetRefusal { return ("RSET got \(rset.code) \(rset.text)", false) }
+        return nil
     }
 }

@@ -11,10 +11,30 @@ public struct SMTPTLSSettings: Hashable, Sendable {
     public var verify: Bool
     /// Extra trust anchors (PEM), besides the system roots.
     public var caFile: String?
+    /// The oldest protocol version offered: TLS 1.2 unless a spec asks to probe older servers.
+    public var minimumVersion: SMTPTLSVersion
 
-    public init(verify: Bool = true, caFile: String? = nil) {
+    public init(verify: Bool = true, caFile: String? = nil, minimumVersion: SMTPTLSVersion = .tls12) {
         self.verify = verify
         self.caFile = caFile
+        self.minimumVersion = minimumVersion
+    }
+}
+
+/// A TLS protocol version, as a spec names it (`tls_min_version: "1.2"`).
+public enum SMTPTLSVersion: String, Hashable, Sendable, CaseIterable {
+    case tls10 = "1.0"
+    case tls11 = "1.1"
+    case tls12 = "1.2"
+    case tls13 = "1.3"
+
+    var nio: TLSVersion {
+        switch self {
+        case .tls10: return .tlsv1
+        case .tls11: return .tlsv11
+        case .tls12: return .tlsv12
+        case .tls13: return .tlsv13
+        }
     }
 }
 
@@ -70,7 +90,6 @@ public final class SMTPClient: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         SMTPSessionHandler(
                             machine: initial, peer: peer, serverName: serverName, tlsContext: tlsContext,
@@ -94,9 +113,10 @@ public final class SMTPClient: Sendable {
 
     static func makeContext(_ tls: SMTPTLSSettings) throws -> NIOSSLContext {
         var config = TLSConfiguration.makeClientConfiguration()
-        config.minimumTLSVersion = .tlsv1
+        config.minimumTLSVersion = tls.minimumVersion.nio
         if tls.verify {
-            config.certificateVerification = .fullVerification
+            // The chain here; the host name after the handshake, by `nameProblem`.
+            config.certificateVerification = .noHostnameVerification
             if let ca = tls.caFile { config.additionalTrustRoots = [.file(ca)] }
         } else {
             config.certificateVerification = .none
@@ -114,9 +134,16 @@ public final class SMTPClient: Sendable {
     }
 }
 
-/// Drives one `SMTPSessionStateMachine` on a channel: writes its commands, starts TLS, keeps its timer.
+/// Drives one `SMTPSessionStateMachine` on a channel: reads replies from the bytes it is given, writes the
+/// machine's commands, starts TLS, keeps its timer.
+///
+/// It decodes replies itself rather than behind a `ByteToMessageHandler`, because it must see the bytes
+/// left over when the server says 220 to STARTTLS: any octet already received then, a whole line or a
+/// fragment without its line feed, is plaintext that a man in the middle put before the handshake. It ends
+/// the session as a TLS failure; read inside TLS it would be glued to the first protected reply and shift
+/// every later reply by one (CVE-2011-0411, applied to partial lines too).
 final class SMTPSessionHandler: ChannelInboundHandler {
-    typealias InboundIn = SMTPReply
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     struct Cancel {}
@@ -131,6 +158,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var completed = false
     /// The cipher suite from the ServerHello, filled in by the sniffer on this handler's event loop.
     private var cipher: UInt16?
+    /// Received octets not yet read as a reply, and the reply being read.
+    private var inbound: ByteBuffer?
+    private var parser = SMTPReplyParser()
 
     init(
         machine: SMTPSessionStateMachine<ContinuousClock>, peer: String, serverName: String?,
@@ -151,7 +181,44 @@ final class SMTPSessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !machine.isDone else { return }
-        perform(machine.received(unwrapInboundIn(data)), context: context)
+        var bytes = unwrapInboundIn(data)
+        if var held = inbound {
+            inbound = nil  // one owner of the storage, so the append does not copy it
+            held.writeBuffer(&bytes)
+            inbound = held
+        } else {
+            inbound = bytes
+        }
+        while !machine.isDone, var buffer = inbound {
+            inbound = nil
+            let reply: SMTPReply?
+            do {
+                reply = try parser.next(from: &buffer)
+            } catch {
+                perform(machine.protocolError(error), context: context)
+                return
+            }
+            if buffer.readableBytes > 0 { inbound = buffer }
+            guard let reply else { return }
+            let action = machine.received(reply)
+            if case .startTLS = action, let left = inbound, left.readableBytes > 0 {
+                // Plaintext behind the 220, before the handshake (RFC 3207 §4.2): never read it as a reply.
+                let excerpt = SMTPReplyParser.excerpt(Array(left.readableBytesView.prefix(60)))
+                inbound = nil
+                perform(
+                    machine.tlsFailed(
+                        "the server sent plaintext after 220 to STARTTLS, before the TLS handshake "
+                            + "(\(left.readableBytes) octets: \"\(excerpt)\"): a response injection"),
+                    context: context)
+                return
+            }
+            if case .startTLS = action {
+                // Inside TLS the decoder starts empty.
+                inbound = nil
+                parser = SMTPReplyParser()
+            }
+            perform(action, context: context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -172,7 +239,12 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return
         }
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            perform(machine.tlsEstablished(tlsInfo(context: context)), context: context)
+            let info = tlsInfo(context: context)
+            if verify, let problem = Self.nameProblem(serverName, info) {
+                perform(machine.tlsFailed(problem), context: context)
+                return
+            }
+            perform(machine.tlsEstablished(info), context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -203,7 +275,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
                 guard let tlsContext else { throw NIOSSLError.failedToLoadCertificate }
                 let handler = try NIOSSLClientHandler(
                     context: tlsContext.get(),
-                    serverHostname: verify ? serverName : serverName.flatMap { Self.isHostName($0) ? $0 : nil })
+                    serverHostname: serverName.flatMap { Self.isHostName($0) ? $0 : nil })
                 try context.pipeline.syncOperations.addHandler(handler, position: .first)
                 try context.pipeline.syncOperations.addHandler(
                     ServerHelloSniffer(found: { [weak self] in self?.cipher = $0 }), position: .first)
@@ -221,6 +293,16 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     static func isHostName(_ s: String) -> Bool { !s.contains(":") && s.contains(where: \.isLetter) }
+
+    /// The host name check of a verified session, made here and not by the TLS library: it would accept an
+    /// IP-address SAN that matches the connected address in place of the MX name (RFC 7672 §3.2.3).
+    static func nameProblem(_ serverName: String?, _ info: TLSInfo) -> String? {
+        guard let serverName, isHostName(serverName) else {
+            return "no host name to check the certificate against (the host is given as an IP address); "
+                + "name the host, or set tls_verify: false"
+        }
+        return TLSNameCheck.problem(host: serverName, subjectAlternativeNames: info.subjectAlternativeNames)
+    }
 
     private func arm(_ context: ChannelHandlerContext) {
         timer?.cancel()

@@ -56,7 +56,7 @@ public struct SMTPReplyParser: Sendable {
     }
 
     /// Printable excerpt of a bad line for error messages.
-    static func excerpt(_ bytes: [UInt8]) -> String {
+    public static func excerpt(_ bytes: [UInt8]) -> String {
         let head = bytes.prefix(60).map { b -> String in
             (0x20...0x7E).contains(b) ? String(UnicodeScalar(b)) : "\\x" + String(b, radix: 16)
         }.joined()

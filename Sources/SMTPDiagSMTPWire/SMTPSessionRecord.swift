@@ -92,6 +92,8 @@ public struct SMTPSessionRecord: Hashable, Sendable {
     /// Replies to RCPT TO, by address, in the order sent.
     public var rcpt: [(address: String, reply: SMTPReply)] = []
     public var quit: SMTPReply?
+    /// The reply to an RSET that was not 2xx (the session then ended).
+    public var rsetRefusal: SMTPReply?
     public var failure: SMTPFailure?
     public var transcript: [TranscriptLine] = []
     /// A reply line ended with a bare LF.

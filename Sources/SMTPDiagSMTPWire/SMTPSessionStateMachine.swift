@@ -186,7 +186,10 @@ public struct SMTPSessionStateMachine<C: Clock>: Sendable where C.Duration == Du
             }
             return sendRcpt(next)
         case .rset(let next):
-            guard reply.code / 100 == 2, let from = configuration.mailFrom else { return closeOn(reply) }
+            guard reply.code / 100 == 2, let from = configuration.mailFrom else {
+                record.rsetRefusal = reply
+                return closeOn(reply)
+            }
             state = .mailFrom
             // Once MAIL FROM is accepted again, go on with the next recipient.
             resumeAt = next

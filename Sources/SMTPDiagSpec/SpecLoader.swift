@@ -4,13 +4,21 @@ import SMTPDiagDNSWire
 /// Loads spec files (the contract in shared/spec-format.md) into the typed model, reporting every
 /// problem of every file with `file:line:column`, the key path, and expected versus found.
 public struct SpecLoader: Sendable {
+    /// Where `${NAME}` is looked up. Only names starting with `SMTPDIAG_` and those in `allowedVariables` are
+    /// ever read: a spec comes from a pull request, and must not be able to send a CI secret to a DNS
+    /// server of its choosing or print it into a report.
     public var environment: [String: String]
+    /// More variable names a spec may read, from the command line (`--env NAME`), never from a spec.
+    public var allowedVariables: Set<String> = []
     /// Files larger than this are refused before they are read.
     public var maxFileSize = 16 << 20
     /// Nesting deeper than this is refused before the YAML parser sees it.
     public var maxDepth = 200
-    /// Node visits allowed while reading one file (alias expansion).
+    /// Node visits allowed while reading one file.
     public var maxNodes = 5_000_000
+    /// Nodes that aliases (and the merge keys that name them) may add to one file, counted as the file is
+    /// composed, before anything is merged or walked.
+    public var maxAliasNodes = 1_000_000
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -92,7 +100,7 @@ public struct SpecLoader: Sendable {
                 "nesting deeper than \(maxDepth) levels (\(depth) here); spec files are never that deep")
         }
         let root: YNode?
-        switch YAMLComposer.compose(bytes) {
+        switch YAMLComposer.compose(bytes, limits: .init(maxDepth: maxDepth, maxAliasNodes: maxAliasNodes)) {
         case .success(let node): root = node
         case .failure(let problems):
             return Result(
@@ -105,11 +113,21 @@ public struct SpecLoader: Sendable {
         guard let root else {
             return .failed(SourceLocation(file: path, line: 1, column: 1), "the file is empty")
         }
-        var walker = YAMLWalker(file: path, environment: environment, maxVisits: maxNodes)
+        let allowed = allowedVariables
+        var walker = YAMLWalker(
+            file: path, environment: environment.filter { Self.mayRead($0.key, allowed: allowed) },
+            allowedVariables: allowed, maxVisits: maxNodes)
         var reader = SpecReader(walker: walker, directory: (path as NSString).deletingLastPathComponent)
         let file = reader.read(root, path: path)
         walker = reader.walker
         return Result(files: file.map { [$0] } ?? [], diagnostics: walker.diagnostics.sorted())
+    }
+
+    /// The prefix of the variables every spec may read.
+    public static let variablePrefix = "SMTPDIAG_"
+
+    static func mayRead(_ name: String, allowed: Set<String>) -> Bool {
+        name.hasPrefix(variablePrefix) || allowed.contains(name)
     }
 
     // MARK: - Pre-checks

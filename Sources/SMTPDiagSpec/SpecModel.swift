@@ -306,6 +306,8 @@ public struct SMTPSettings: Hashable, Sendable {
     public var tlsVerify: Bool?
     /// Absolute path (relative paths are resolved against the spec file's folder).
     public var tlsCAFile: String?
+    /// The oldest TLS version offered: "1.2" unless a spec asks to probe older servers.
+    public var tlsMinVersion: String?
     public init() {}
 
     public func over(_ base: SMTPSettings) -> SMTPSettings {
@@ -319,6 +321,7 @@ public struct SMTPSettings: Hashable, Sendable {
         out.starttls = starttls ?? base.starttls
         out.tlsVerify = tlsVerify ?? base.tlsVerify
         out.tlsCAFile = tlsCAFile ?? base.tlsCAFile
+        out.tlsMinVersion = tlsMinVersion ?? base.tlsMinVersion
         return out
     }
 }

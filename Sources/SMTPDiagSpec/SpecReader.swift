@@ -9,7 +9,7 @@ public enum SpecKeys {
     public static let dns = ["servers", "transports", "timeout", "retries"]
     public static let smtpSettings = [
         "port", "helo", "mail_from", "connect_timeout", "banner_timeout", "command_timeout", "starttls", "tls_verify",
-        "tls_ca_file",
+        "tls_ca_file", "tls_min_version",
     ]
     public static let domainSMTP = smtpSettings + ["hosts", "expect"]
     public static let domain = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
@@ -200,9 +200,10 @@ struct SpecReader {
                 if let n = walker.integer(v, p, range: 1...65535, what: "a port, 1 to 65535") { out.port = Int(n) }
             case "helo":
                 guard let s = walker.string(v, p, what: "a host name") else { continue }
-                if Self.hasControlOrSpace(s) || s.isEmpty {
+                if Self.hasControlOrSpace(s) || s.isEmpty || s.utf8.count > 255 {
                     walker.error(
-                        v, p, "a HELO name cannot be empty or contain spaces, CR, LF or NUL",
+                        v, p,
+                        "a HELO name cannot be empty, longer than 255 octets, or contain spaces or control characters",
                         found: YAMLWalker.describe(v))
                 } else {
                     out.helo = s
@@ -228,6 +229,16 @@ struct SpecReader {
                         suggestion: nearest(s, in: StartTLSMode.allCases.map(\.rawValue)))
                 }
             case "tls_verify": out.tlsVerify = walker.bool(v, p)
+            case "tls_min_version":
+                let versions = ["1.0", "1.1", "1.2", "1.3"]
+                guard let s = walker.string(v, p, what: "a TLS version: 1.0, 1.1, 1.2 or 1.3") else { continue }
+                if versions.contains(s) {
+                    out.tlsMinVersion = s
+                } else {
+                    walker.error(
+                        v, p, "unknown TLS version", expected: "1.0, 1.1, 1.2 or 1.3", found: YAMLWalker.describe(v),
+                        suggestion: nearest(s, in: versions))
+                }
             case "tls_ca_file":
                 guard let s = walker.string(v, p, what: "a path to PEM certificates") else { continue }
                 out.tlsCAFile = s.hasPrefix("/") ? s : (directory as NSString).appendingPathComponent(s)
@@ -237,15 +248,18 @@ struct SpecReader {
         return out
     }
 
+    /// What the SMTP command encoder refuses to send (`SMTPCommand.encoded`), refused here already so that
+    /// `lint` and `run` agree: any control character, DEL, or a space.
     static func hasControlOrSpace(_ s: String) -> Bool {
-        s.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" || $0 == " " || $0 == "\t" }
+        s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " }
     }
 
     /// An address for MAIL FROM or RCPT TO: `local@domain`, with no CR, LF, NUL, spaces or angle brackets.
     mutating func checkAddress(_ s: String, _ node: YNode, _ path: String) -> Bool {
-        if Self.hasControlOrSpace(s) || s.contains("<") || s.contains(">") {
+        if Self.hasControlOrSpace(s) || s.contains("<") || s.contains(">") || s.utf8.count > 256 {
             walker.error(
-                node, path, "an email address cannot contain CR, LF, NUL, spaces or angle brackets",
+                node, path,
+                "an email address cannot be longer than 256 octets or contain control characters, spaces or angle brackets",
                 found: YAMLWalker.describe(node))
             return false
         }

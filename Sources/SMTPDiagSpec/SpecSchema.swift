@@ -42,6 +42,10 @@ public enum SpecSchema {
             "starttls": ["anyOf": [["enum": ["required", "optional", "off"]], ["const": false], variable]],
             "tls_verify": boolean,
             "tls_ca_file": ["type": "string"],
+            "tls_min_version": [
+                "description": "the oldest TLS version offered (default 1.2)",
+                "anyOf": [["enum": ["1.0", "1.1", "1.2", "1.3"]], ["enum": [1.0, 1.1, 1.2, 1.3]], variable],
+            ],
         ]
         var domainSMTP = smtpSettings
         domainSMTP["hosts"] = [

@@ -14,6 +14,24 @@ indirect enum YNode {
         case .sequence(let s): return s.mark
         }
     }
+
+    /// Levels of nesting, this node included, with aliases expanded.
+    var depth: Int {
+        switch self {
+        case .scalar: return 1
+        case .mapping(let m): return m.depth
+        case .sequence(let s): return s.depth
+        }
+    }
+
+    /// Nodes in all, this one included, with aliases expanded (saturating).
+    var size: Int {
+        switch self {
+        case .scalar: return 1
+        case .mapping(let m): return m.size
+        case .sequence(let s): return s.size
+        }
+    }
 }
 
 /// 1-based line and column.
@@ -32,19 +50,33 @@ struct YScalar {
 struct YMapping: Sequence {
     var pairs: [(YNode, YNode)]
     var mark: YMark
+    var depth = 1
+    var size = 1
     func makeIterator() -> IndexingIterator<[(YNode, YNode)]> { pairs.makeIterator() }
 }
 
 struct YSequence: Sequence {
     var items: [YNode]
     var mark: YMark
+    var depth = 1
+    var size = 1
     var count: Int { items.count }
     func makeIterator() -> IndexingIterator<[YNode]> { items.makeIterator() }
 }
 
 /// Composes one YAML document from libyaml's events with an explicit stack (no recursion, so depth
 /// cannot exhaust the thread's stack), resolving aliases and reporting every duplicate key.
+///
+/// Aliases share nodes, so a small file can stand for a tree of any depth or size (a chain of aliases, each
+/// nesting the one before; merge keys fanning out ten ways a level). Every node knows its depth and its
+/// size with aliases expanded, counted as it is built, and a document past `maxDepth` levels or whose
+/// aliases add more than `maxAliasNodes` nodes is refused here, before anything walks or merges it.
 struct YAMLComposer {
+    struct Limits {
+        var maxDepth = 200
+        var maxAliasNodes = 1_000_000
+    }
+
     struct Problem {
         var message: String
         var mark: YMark
@@ -56,7 +88,7 @@ struct YAMLComposer {
     }
 
     /// The node, or every problem found (syntax errors stop at the first; duplicate keys are all reported).
-    static func compose(_ bytes: [UInt8]) -> Outcome {
+    static func compose(_ bytes: [UInt8], limits: Limits = Limits()) -> Outcome {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure([Problem(message: "cannot start the YAML parser", mark: YMark(line: 1, column: 1))])
@@ -65,7 +97,7 @@ struct YAMLComposer {
         return bytes.withUnsafeBufferPointer { buffer in
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return run(&parser)
+            return run(&parser, limits)
         }
     }
 
@@ -78,6 +110,9 @@ struct YAMLComposer {
         var pairs: [(YNode, YNode)] = []
         var key: YNode? = nil
         var keys: Set<String> = []
+        /// The deepest child's depth, and the children's sizes added up (saturating).
+        var childDepth = 0
+        var childSize = 0
 
         init(isMapping: Bool, anchor: String?, mark: YMark) {
             self.isMapping = isMapping
@@ -86,8 +121,16 @@ struct YAMLComposer {
         }
 
         var node: YNode {
-            isMapping ? .mapping(YMapping(pairs: pairs, mark: mark)) : .sequence(YSequence(items: items, mark: mark))
+            let depth = childDepth + 1
+            let size = childSize.addingReportingOverflow(1).overflow ? Int.max : childSize + 1
+            return isMapping
+                ? .mapping(YMapping(pairs: pairs, mark: mark, depth: depth, size: size))
+                : .sequence(YSequence(items: items, mark: mark, depth: depth, size: size))
         }
+    }
+
+    private static func tooDeep(_ limits: Limits) -> String {
+        "nesting deeper than \(limits.maxDepth) levels; spec files are never that deep"
     }
 
     private static func mark(_ m: yaml_mark_t) -> YMark { YMark(line: Int(m.line) + 1, column: Int(m.column) + 1) }
@@ -98,13 +141,14 @@ struct YAMLComposer {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: n), as: UTF8.self)
     }
 
-    private static func run(_ parser: inout yaml_parser_t) -> Outcome {
+    private static func run(_ parser: inout yaml_parser_t, _ limits: Limits) -> Outcome {
         var stack: [Frame] = []
         var anchors: [String: YNode] = [:]
         var problems: [Problem] = []
         var root: YNode? = nil
         var documents = 0
         var event = yaml_event_t()
+        var aliasNodes = 0
 
         /// Puts a finished node into its parent (or makes it the root).
         func attach(_ node: YNode, anchor: String?) {
@@ -113,6 +157,9 @@ struct YAMLComposer {
                 root = node
                 return
             }
+            top.childDepth = max(top.childDepth, node.depth)
+            let (sum, overflow) = top.childSize.addingReportingOverflow(node.size)
+            top.childSize = overflow ? Int.max : sum
             if !top.isMapping {
                 top.items.append(node)
             } else if let key = top.key {
@@ -159,10 +206,14 @@ struct YAMLComposer {
                 let text = string(s.value, Int(s.length)) ?? ""
                 let plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nil
                 attach(.scalar(YScalar(string: text, plain: plain, mark: start)), anchor: string(s.anchor))
-            case YAML_SEQUENCE_START_EVENT:
-                stack.append(Frame(isMapping: false, anchor: string(event.data.sequence_start.anchor), mark: start))
-            case YAML_MAPPING_START_EVENT:
-                stack.append(Frame(isMapping: true, anchor: string(event.data.mapping_start.anchor), mark: start))
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                guard stack.count < limits.maxDepth else {
+                    return .failure(problems + [Problem(message: tooDeep(limits), mark: start)])
+                }
+                let isMapping = event.type == YAML_MAPPING_START_EVENT
+                let anchor =
+                    isMapping ? string(event.data.mapping_start.anchor) : string(event.data.sequence_start.anchor)
+                stack.append(Frame(isMapping: isMapping, anchor: anchor, mark: start))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let top = stack.popLast() else { break }
                 attach(top.node, anchor: top.anchor)
@@ -171,6 +222,20 @@ struct YAMLComposer {
                 guard let node = anchors[name] else {
                     return .failure(
                         problems + [Problem(message: "alias *\(name) names no anchor defined before it", mark: start)])
+                }
+                guard stack.count + node.depth <= limits.maxDepth else {
+                    return .failure(
+                        problems + [Problem(message: tooDeep(limits) + " (through the alias *\(name))", mark: start)])
+                }
+                aliasNodes = aliasNodes > limits.maxAliasNodes ? aliasNodes : aliasNodes + min(node.size, Int.max / 2)
+                guard aliasNodes <= limits.maxAliasNodes else {
+                    return .failure(
+                        problems + [
+                            Problem(
+                                message: "aliases expand the document by more than \(limits.maxAliasNodes) nodes "
+                                    + "(at the alias *\(name)); spec files never need that many",
+                                mark: start)
+                        ])
                 }
                 attach(node, anchor: nil)
             default:

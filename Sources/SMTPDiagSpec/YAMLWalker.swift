@@ -4,15 +4,18 @@ import Foundation
 /// and collects diagnostics instead of stopping at the first. YAML nodes never leave the loader.
 struct YAMLWalker {
     let file: String
+    /// Only the variables a spec may read (see `SpecLoader.environment`).
     let environment: [String: String]
+    let allowedVariables: Set<String>
     var diagnostics: [SpecDiagnostic] = []
     /// Nodes visited so far; aliases can make a small file expand enormously (billion laughs).
     var visited = 0
     let maxVisits: Int
 
-    init(file: String, environment: [String: String], maxVisits: Int) {
+    init(file: String, environment: [String: String], allowedVariables: Set<String> = [], maxVisits: Int) {
         self.file = file
         self.environment = environment
+        self.allowedVariables = allowedVariables
         self.maxVisits = maxVisits
     }
 
@@ -169,32 +172,35 @@ struct YAMLWalker {
         }
     }
 
-    /// `500ms`, `2s`, `1m`, `1h`, `1.5s`.
+    /// `500ms`, `2s`, `1m`, `1h`, `1.5s`; at most `SpecDuration.maximum`.
     mutating func duration(_ node: YNode, _ path: String) -> Duration? {
-        let what = "a duration such as 500ms, 2s or 1m"
+        let what = SpecDuration.form
         guard let text = string(node, path, what: what) else { return nil }
-        let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            if let v = Double(number), v >= 0, v.isFinite, !number.isEmpty,
-                number.allSatisfy({ $0.isNumber || $0 == "." })
-            {
-                return .milliseconds(Int64((v * scale * 1000).rounded()))
-            }
+        switch SpecDuration.parse(text) {
+        case .success(let d): return d
+        case .failure(let e):
+            error(node, path, "\(e)", expected: what, found: Self.describe(node))
+            return nil
         }
-        error(node, path, "not a duration", expected: what, found: Self.describe(node))
-        return nil
     }
 
     // MARK: - Environment
 
-    /// Expands `${NAME}` and `${NAME:-default}`; an unset variable without a default is an error.
+    /// Expands `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. An unset variable without a default
+    /// is an error, and so is any variable a spec may not read (not `SMTPDIAG_*`, not allowed by `--env`).
     mutating func expand(_ text: String, _ node: YNode, _ path: String) -> String? {
         guard Self.hasVariable(text) else { return text }
         var out = ""
         var rest = Substring(text)
         var ok = true
         while let open = rest.range(of: "${") {
+            if open.lowerBound > rest.startIndex, rest[rest.index(before: open.lowerBound)] == "$" {
+                // `$${`: the first `$` escapes the rest; it is written as `${`.
+                out += rest[..<rest.index(before: open.lowerBound)]
+                out += "${"
+                rest = rest[open.upperBound...]
+                continue
+            }
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
                 error(node, path, "unterminated ${ in \"\(text)\"")
@@ -214,6 +220,13 @@ struct YAMLWalker {
                 && !(name.first?.isNumber ?? true)
             if !valid {
                 error(node, path, "invalid variable name `\(name)` in \"\(text)\"")
+                ok = false
+            } else if !SpecLoader.mayRead(String(name), allowed: allowedVariables) {
+                error(
+                    node, path,
+                    "environment variable \(name) may not be read by a spec: only \(SpecLoader.variablePrefix)* "
+                        + "variables are expanded, and others named on the command line with --env \(name) "
+                        + "(write $${ for a literal ${)")
                 ok = false
             } else if let v = environment[String(name)] {
                 out += v

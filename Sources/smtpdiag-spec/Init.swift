@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SMTPDiagDNS
 import SMTPDiagDNSWire
+import SMTPDiagReport
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 
@@ -66,7 +67,7 @@ extension SMTPDiagSpecCommand {
                     }
                     return r.message.answers.filter { $0.type == type && $0.name == owner }.map(\.rdata)
                 } catch {
-                    FileHandle.standardError.write(Data("init: \(name) \(type): \(error)\n".utf8))
+                    printError("init: \(name) \(type): \(error)\n")
                     return []
                 }
             }
@@ -74,8 +75,7 @@ extension SMTPDiagSpecCommand {
                 .first
             guard let soa else {
                 await client.shutdown()
-                FileHandle.standardError.write(
-                    Data("init: \(server) gives no SOA for \(zone); is it authoritative for it?\n".utf8))
+                printError("init: \(server) gives no SOA for \(zone); is it authoritative for it?\n")
                 throw ExitCode(3)
             }
             let ns = await ask(zone, .ns).compactMap {
@@ -135,15 +135,20 @@ extension SMTPDiagSpecCommand {
                 case "\n": out += "\\n"
                 case "\t": out += "\\t"
                 default:
-                    if u.value < 0x20 {
+                    if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
                         out += String(format: "\\x%02X", u.value)
                     } else {
                         out.unicodeScalars.append(u)
                     }
                 }
             }
-            return out + "\""
+            // `${` in text from the DNS is written `$${`, so that the spec reads it as text, never as a variable
+            // (which would fail the spec, or read a secret).
+            return out.replacingOccurrences(of: "${", with: "$${") + "\""
         }
+
+        /// A line of YAML comment holding text from a server: escaped, so it cannot end the comment.
+        static func comment(_ s: String) -> String { terminalSafe(s) }
 
         func render(
             zone: DomainName, server: DNSServerAddress, soa: SOA, ns: [DomainName], mx: [MX], txt: [String],
@@ -174,16 +179,19 @@ extension SMTPDiagSpecCommand {
                 y.append("    dns: { servers: [asked], transports: [udp, tcp] }")
             }
             y.append("    soa:")
-            y.append("      mname: \(soa.mname)")
-            y.append("      rname: \(soa.rname)")
+            y.append("      mname: \(Self.quote(soa.mname.description))")
+            y.append("      rname: \(Self.quote(soa.rname.description))")
             y.append("      serial: { min: \(soa.serial) }   # today's serial; it only grows")
-            if !ns.isEmpty { y.append("    ns: [" + ns.map(\.description).joined(separator: ", ") + "]") }
+            if !ns.isEmpty {
+                y.append("    ns: [" + ns.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
+            }
             if !mx.isEmpty {
                 y.append("    mx: [" + mx.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
                 let unresolved = addresses.filter { $0.1.isEmpty }.map(\.0.description)
                 if !unresolved.isEmpty {
                     y.append(
-                        "    mx_resolves: false   # today \(unresolved.joined(separator: ", ")) has no address: fix it, then set true"
+                        "    mx_resolves: false   # today \(Self.comment(unresolved.joined(separator: ", "))) has no address: "
+                            + "fix it, then set true"
                     )
                 }
             } else {
@@ -202,7 +210,8 @@ extension SMTPDiagSpecCommand {
             }
             for (n, values) in tlsa {
                 records.append(
-                    "      - { name: \(n), type: TLSA, equals: [" + values.map(Self.quote).joined(separator: ", ")
+                    "      - { name: \(Self.quote(n.description)), type: TLSA, equals: ["
+                        + values.map(Self.quote).joined(separator: ", ")
                         + "] }")
             }
             if !records.isEmpty {
@@ -232,7 +241,9 @@ extension SMTPDiagSpecCommand {
                 y.append("      tls_verify: false   # no CA given to init; set tls_ca_file or trust the system roots")
             }
             let failures = sessions.filter { $0.1.failure != nil }
-            for (host, r) in failures { y.append("      # \(host): \(r.failure.map { "\($0)" } ?? "")") }
+            for (host, r) in failures {
+                y.append("      # \(Self.comment(host)): \(Self.comment(r.failure.map { "\($0)" } ?? ""))")
+            }
             y.append("      expect:")
             if let b = codes({ $0.banner }) { y.append("        banner: \(b)") }
             if let e = codes({ $0.ehlo }) { y.append("        ehlo: \(e)") }

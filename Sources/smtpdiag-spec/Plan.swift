@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMTPDiagPlan
+import SMTPDiagReport
 import SMTPDiagSpec
 
 extension SMTPDiagSpecCommand {
@@ -27,7 +28,7 @@ extension SMTPDiagSpecCommand {
                     if !check.dependencies.isEmpty {
                         line += "  after " + check.dependencies.map(\.rawValue).joined(separator: ", ")
                     }
-                    print(line)
+                    print(terminalSafe(line))
                 }
                 print("\(plan.checks.count) check(s)")
             case .json:

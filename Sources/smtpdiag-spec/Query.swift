@@ -1,6 +1,7 @@
 import ArgumentParser
 import SMTPDiagDNS
 import SMTPDiagDNSWire
+import SMTPDiagReport
 
 extension SMTPDiagSpecCommand {
     /// One DNS question to one server, printed as dig prints it: the DNS engine on its own.
@@ -23,17 +24,20 @@ extension SMTPDiagSpecCommand {
         @Flag(help: "Send a plain query without EDNS(0).")
         var noEdns = false
 
-        @Option(help: "Seconds to wait for each attempt.")
+        @Option(help: "Seconds to wait for each attempt (at most 86400).")
         var timeout: Double = 2
 
-        @Option(help: "UDP retransmissions.")
+        @Option(help: "UDP retransmissions (0 to 10).")
         var retries: Int = 1
 
         func validate() throws {
             guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type)") }
             do { _ = try DNSServerAddress(parsing: server) } catch { throw ValidationError("\(error)") }
             do { _ = try DomainName(parsing: name) } catch { throw ValidationError("\(error)") }
-            guard timeout > 0, retries >= 0 else { throw ValidationError("timeout must be > 0 and retries >= 0") }
+            guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
+                throw ValidationError("--timeout takes seconds, more than 0 and at most 86400 (24h); got \(timeout)")
+            }
+            guard (0...10).contains(retries) else { throw ValidationError("--retries takes 0 to 10; got \(retries)") }
         }
 
         func run() async throws {
@@ -46,11 +50,15 @@ extension SMTPDiagSpecCommand {
             do {
                 let r = try await client.query(
                     name, type, server: server, transport: tcp ? .tcp : .udp, options: options)
-                print(render(r))
+                // Presentation format escapes what it shows; each line is made safe all the same (a record type
+                // the codec does not know, an error's text).
+                print(
+                    render(r).split(separator: "\n", omittingEmptySubsequences: false).map { terminalSafe(String($0)) }
+                        .joined(separator: "\n"))
                 await client.shutdown()
             } catch {
                 await client.shutdown()
-                print(";; \(error)")
+                print(";; \(terminalSafe("\(error)"))")
                 throw ExitCode(3)
             }
         }

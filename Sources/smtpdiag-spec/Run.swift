@@ -21,7 +21,7 @@ extension SMTPDiagSpecCommand {
         @OptionGroup var run: RunOptionsGroup
 
         func run() async throws {
-            let loaded = SpecLoader().load(paths: input.resolvedPaths)
+            let loaded = input.loader.load(paths: input.resolvedPaths)
             try exitOnDiagnostics(loaded.diagnostics)
             let files = try run.applyServerOverrides(loaded.files)
             let compiled = PlanCompiler().compile(files)
@@ -35,8 +35,8 @@ extension SMTPDiagSpecCommand {
 /// Prints diagnostics and exits 2 when there are any.
 func exitOnDiagnostics(_ diagnostics: [SpecDiagnostic]) throws {
     guard !diagnostics.isEmpty else { return }
-    for d in diagnostics.sorted() { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
-    FileHandle.standardError.write(Data("\(diagnostics.count) error(s); nothing was run\n".utf8))
+    for d in diagnostics.sorted() { printError(terminalSafe(d.description)) }
+    printError("\(diagnostics.count) error(s); nothing was run\n")
     throw ExitCode(2)
 }
 
@@ -102,12 +102,8 @@ struct RunOptionsGroup: ParsableArguments {
     }
 
     var deadlineDuration: Duration? {
-        guard let deadline else { return nil }
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (u, scale) in units where deadline.hasSuffix(u) {
-            if let v = Double(deadline.dropLast(u.count)), v > 0 { return .milliseconds(Int64(v * scale * 1000)) }
-        }
-        return nil
+        guard let deadline, case .success(let d) = SpecDuration.parse(deadline), d > .zero else { return nil }
+        return d
     }
 
     func validate() throws {
@@ -129,7 +125,7 @@ struct RunOptionsGroup: ParsableArguments {
             }
         }
         if deadline != nil && deadlineDuration == nil {
-            throw ValidationError("--deadline takes a duration such as 90s or 5m")
+            throw ValidationError("--deadline takes \(SpecDuration.form), more than 0; got \(deadline ?? "")")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if smtpPerHost < 1 { throw ValidationError("--smtp-per-host must be at least 1") }
@@ -151,7 +147,7 @@ struct RunOptionsGroup: ParsableArguments {
                 }
             }
             if !found {
-                FileHandle.standardError.write(Data("--dns-server: no spec defines a server named \(parts[0])\n".utf8))
+                printError("--dns-server: no spec defines a server named \(terminalSafe(parts[0]))")
                 throw ExitCode(2)
             }
         }
@@ -239,60 +235,82 @@ struct RunOptionsGroup: ParsableArguments {
         if stats {
             let s = dns.statistics
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            FileHandle.standardError.write(
-                Data(
-                    ("stats: dns_sent=\(s.sent) dns_answered=\(s.received) retransmissions=\(s.retransmissions) "
-                        + "timeouts=\(s.timeouts) unmatched=\(s.unmatched) mismatched_question=\(s.mismatchedQuestion) "
-                        + "malformed=\(s.malformed) seconds=\((seconds * 1000).rounded() / 1000) "
-                        + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n").utf8
-                ))
+            printError(
+                "stats: dns_sent=\(s.sent) dns_answered=\(s.received) retransmissions=\(s.retransmissions) "
+                    + "timeouts=\(s.timeouts) unmatched=\(s.unmatched) mismatched_question=\(s.mismatchedQuestion) "
+                    + "malformed=\(s.malformed) seconds=\((seconds * 1000).rounded() / 1000) "
+                    + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n")
         }
         await dns.shutdown()
         let report = RunReport(
             results: results, started: started, duration: t0.duration(to: clock.now), interrupted: interrupted != nil,
             interruptReason: interrupted, files: files)
         let cwd = FileManager.default.currentDirectoryPath
-        let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        if format == .human, let human {
-            print(human(report, color), terminator: "")
-        } else {
-            let stdout = FileHandle.standardOutput
-            format.reporter.write(
-                report, options: ReportOptions(color: color && format == .human, verbose: verbose, relativeTo: cwd)
-            ) { stdout.write(Data($0.utf8)) }
-        }
+        var problems: [String] = []
+        // Report files first: whatever happens to standard output (a closed pipe, a full disk), they are written.
         for target in reportTargets {
-            // Written in pieces to a neighbour, then renamed: a reader never sees half a report.
-            let partial = target.path + ".partial"
-            guard FileManager.default.createFile(atPath: partial, contents: nil),
-                let file = FileHandle(forWritingAtPath: partial)
-            else {
-                FileHandle.standardError.write(Data("cannot write \(target.path)\n".utf8))
-                continue
-            }
-            target.format.reporter.write(report, options: ReportOptions(color: false, verbose: true, relativeTo: cwd)) {
-                file.write(Data($0.utf8))
-            }
-            file.closeFile()
-            if rename(partial, target.path) != 0 {
-                FileHandle.standardError.write(
-                    Data("cannot write \(target.path): \(String(cString: strerror(errno)))\n".utf8))
-                unlink(partial)
+            if let problem = Self.writeReport(report, format: target.format, to: target.path, relativeTo: cwd) {
+                problems.append(problem)
             }
         }
         if format == .github || reportTargets.contains(where: { $0.format == .github }),
             let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty
         {
             let md = GitHubReporter.stepSummary(report, options: ReportOptions(relativeTo: cwd))
-            if let h = FileHandle(forWritingAtPath: summary) {
-                h.seekToEndOfFile()
-                h.write(Data(md.utf8))
-                h.closeFile()
+            let fd = open(summary, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                problems.append("cannot write GITHUB_STEP_SUMMARY (\(summary)): \(String(cString: strerror(errno)))")
             } else {
-                try? md.write(toFile: summary, atomically: true, encoding: .utf8)
+                let sink = OutputSink(fd: fd, name: "GITHUB_STEP_SUMMARY (\(summary))")
+                sink.write(md)
+                close(fd)
+                if let p = sink.problem { problems.append(p) }
             }
         }
-        return report.exitCode
+        let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let stdout = OutputSink.standardOutput
+        if format == .human, let human {
+            stdout.write(human(report, color))
+        } else {
+            format.reporter.write(
+                report, options: ReportOptions(color: color && format == .human, verbose: verbose, relativeTo: cwd)
+            ) { stdout.write($0) }
+        }
+        if let p = stdout.problem { problems.append(p) }
+        var code = report.exitCode
+        if !problems.isEmpty {
+            // Said last, where it is seen; a run whose reports are incomplete is not a clean pass.
+            for p in problems { printError("smtpdiag-spec: \(p)") }
+            if code == 0 { code = 3 }
+        }
+        return code
+    }
+
+    /// Writes one report file in pieces to a neighbour, then renames it: a reader never sees half a report.
+    /// Returns why it could not be written, if it could not.
+    static func writeReport(_ report: RunReport, format: OutputFormat, to path: String, relativeTo cwd: String)
+        -> String?
+    {
+        let partial = path + ".partial"
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "cannot write the report \(path): \(String(cString: strerror(errno)))" }
+        let sink = OutputSink(fd: fd, name: "the report \(path)")
+        format.reporter.write(report, options: ReportOptions(color: false, verbose: true, relativeTo: cwd)) {
+            sink.write($0)
+        }
+        let closed = close(fd) == 0 ? nil : errno
+        if let problem = sink.problem
+            ?? closed.map({ "cannot write the report \(path): \(String(cString: strerror($0)))" })
+        {
+            unlink(partial)
+            return problem
+        }
+        guard rename(partial, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(partial)
+            return "cannot write the report \(path): \(why)"
+        }
+        return nil
     }
 }
 
@@ -313,12 +331,12 @@ final class Progress: @unchecked Sendable {
         guard now.timeIntervalSince(last) > 0.1 || done == total else { return }
         last = now
         shown = true
-        FileHandle.standardError.write(Data("\r\u{1B}[2K[\(done)/\(total)] checks finished".utf8))
+        OutputSink.standardError.write("\r\u{1B}[2K[\(done)/\(total)] checks finished")
     }
 
     func clear() {
         guard enabled, shown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        OutputSink.standardError.write("\r\u{1B}[2K")
     }
 }
 
@@ -335,8 +353,7 @@ final class Interrupt: @unchecked Sendable {
                 guard let self else { return }
                 self.count += 1
                 if self.count > 1 { exit(130) }
-                FileHandle.standardError.write(
-                    Data("\ninterrupted: finishing the reports (Ctrl-C again to quit now)\n".utf8))
+                printError("\ninterrupted: finishing the reports (Ctrl-C again to quit now)\n")
                 onInterrupt()
             }
             source.resume()

@@ -12,6 +12,8 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
     /// As ArgumentParser's, but usage errors exit 2 (the contract's "invalid spec or usage"), not 64.
     static func main() async {
         limitMallocArenas(2)
+        // A closed pipe (`| head`) is an EPIPE from write(2) that OutputSink ends quietly, never a signal.
+        signal(SIGPIPE, SIG_IGN)
         do {
             // SMTPDiag's own switches.
             let arguments = CommandLine.arguments.dropFirst().map { $0 == "/v" ? "-v" : ($0 == "/?" ? "--help" : $0) }
@@ -23,7 +25,7 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                printError(fullMessage(for: error) + "\n")
                 Foundation.exit(2)
             }
             exit(withError: error)

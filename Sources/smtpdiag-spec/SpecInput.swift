@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMTPDiagPlan
+import SMTPDiagReport
 import SMTPDiagSpec
 
 /// The spec paths every subcommand that reads specs takes.
@@ -8,18 +9,40 @@ struct SpecInput: ParsableArguments {
     @Argument(help: "Spec files or folders (a folder's *.yaml and *.yml files). Default: specs/.")
     var paths: [String] = []
 
+    @Option(
+        name: .customLong("env"),
+        help: ArgumentHelp(
+            "Let specs read this environment variable as ${NAME} (repeatable). Without it only SMTPDIAG_* variables "
+                + "are read.", valueName: "NAME"))
+    var allowedVariables: [String] = []
+
     var resolvedPaths: [String] { paths.isEmpty ? ["specs"] : paths }
+
+    /// The loader, with the variables the command line allows.
+    var loader: SpecLoader {
+        var loader = SpecLoader()
+        loader.allowedVariables = Set(allowedVariables)
+        return loader
+    }
+
+    func validate() throws {
+        for name in allowedVariables
+        where name.isEmpty || name.first?.isNumber == true
+            || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        {
+            throw ValidationError("--env takes a variable name (letters, digits, _); got \(name)")
+        }
+    }
 
     /// Loads and compiles; prints every diagnostic to standard error and exits 2 when there is any.
     func compile() throws -> (files: [SpecFile], plan: CheckPlan) {
-        let loaded = SpecLoader().load(paths: resolvedPaths)
+        let loaded = loader.load(paths: resolvedPaths)
         let compiled = PlanCompiler().compile(loaded.files)
         let diagnostics = (loaded.diagnostics + compiled.diagnostics).sorted()
         if !diagnostics.isEmpty {
-            for d in diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            for d in diagnostics { printError(terminalSafe(d.description)) }
             let files = Set(diagnostics.map(\.location.file)).count
-            FileHandle.standardError.write(
-                Data("\(diagnostics.count) error(s) in \(files) file(s); nothing was run\n".utf8))
+            printError("\(diagnostics.count) error(s) in \(files) file(s); nothing was run\n")
             throw ExitCode(2)
         }
         return (loaded.files, compiled.plan)

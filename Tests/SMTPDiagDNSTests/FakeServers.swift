@@ -54,28 +54,34 @@ final class FakeUDPServer: Sendable {
     let channel: Channel
     let spoofer: Channel
     let received: NIOLockedValueBox<Int>
+    /// The source port of every query received, in order.
+    let sourcePorts: NIOLockedValueBox<[Int]>
 
     var address: DNSServerAddress { DNSServerAddress(host: "127.0.0.1", port: channel.localAddress?.port ?? 0) }
 
-    private init(channel: Channel, spoofer: Channel, received: NIOLockedValueBox<Int>) {
+    private init(
+        channel: Channel, spoofer: Channel, received: NIOLockedValueBox<Int>, sourcePorts: NIOLockedValueBox<[Int]>
+    ) {
         self.channel = channel
         self.spoofer = spoofer
         self.received = received
+        self.sourcePorts = sourcePorts
     }
 
     static func start(_ behaviour: UDPBehaviour) async throws -> FakeUDPServer {
         let group = MultiThreadedEventLoopGroup.singleton
         let spoofer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         let received = NIOLockedValueBox(0)
+        let sourcePorts = NIOLockedValueBox<[Int]>([])
         let channel = try await DatagramBootstrap(group: group)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
                     try ch.pipeline.syncOperations.addHandler(
-                        Handler(behaviour: behaviour, spoofer: spoofer, received: received))
+                        Handler(behaviour: behaviour, spoofer: spoofer, received: received, sourcePorts: sourcePorts))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return FakeUDPServer(channel: channel, spoofer: spoofer, received: received)
+        return FakeUDPServer(channel: channel, spoofer: spoofer, received: received, sourcePorts: sourcePorts)
     }
 
     func stop() async {
@@ -89,15 +95,21 @@ final class FakeUDPServer: Sendable {
         let behaviour: UDPBehaviour
         let spoofer: Channel
         let received: NIOLockedValueBox<Int>
-        init(behaviour: UDPBehaviour, spoofer: Channel, received: NIOLockedValueBox<Int>) {
+        let sourcePorts: NIOLockedValueBox<[Int]>
+        init(
+            behaviour: UDPBehaviour, spoofer: Channel, received: NIOLockedValueBox<Int>,
+            sourcePorts: NIOLockedValueBox<[Int]>
+        ) {
             self.behaviour = behaviour
             self.spoofer = spoofer
             self.received = received
+            self.sourcePorts = sourcePorts
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let env = unwrapInboundIn(data)
             received.withLockedValue { $0 += 1 }
+            if let port = env.remoteAddress.port { sourcePorts.withLockedValue { $0.append(port) } }
             var b = env.data
             guard let query = try? Message.decode(from: &b), case .replies(let replies) = behaviour else { return }
             for kind in replies {

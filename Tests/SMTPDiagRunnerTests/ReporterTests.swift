@@ -116,7 +116,8 @@ struct ReporterTests {
         #expect(
             text.contains(
                 "::error file=specs/a.yaml,line=3,col=5,title=example.test/smtp@mx1[127.0.0.11]%3A25/rcpt[x]::got 550"))
-        #expect(text.contains("%0Asecond line"))
+        // A line break inside a message (server text) is shown, never passed on: only ours separate fields.
+        #expect(text.contains("more\\nsecond line%0Aexpected: 250"))
         #expect(
             text.contains(
                 "::warning file=specs/a.yaml,line=3,col=5,title=example.test/soa.consistent::timeout: 100%25 gone"))
@@ -151,5 +152,79 @@ struct ReporterTests {
         // Control characters never appear raw.
         #expect(!text.utf8.contains(where: { $0 < 0x20 && $0 != 0x0A }))
         #expect(text.contains("\\u0001\\u001f"))
+    }
+}
+
+/// Bytes a server chose (an SMTP banner, a CAA tag, a TXT value) reach the console only escaped.
+@Suite("Reporters: server bytes on a terminal and in CI logs")
+struct HostileOutputTests {
+    static let hostile =
+        "220 mx\n::error file=x,line=1::forged\u{1B}]0;pwned\u{07}\u{1B}[2J\rover\u{85}\u{202E}txt"
+
+    static func report() -> RunReport {
+        var bad = ReporterTests.result("example.test/smtp@mx1[127.0.0.11]:25/banner", .fail, Self.hostile)
+        bad.expected = Self.hostile
+        bad.actual = Self.hostile
+        bad.missing = [Self.hostile]
+        bad.evidence.smtp = ["Received: " + Self.hostile]
+        bad.evidence.dns = ["example.test. 300 IN CAA 0 " + Self.hostile]
+        bad.evidence.tls = ["subject": Self.hostile]
+        var error = ReporterTests.result("example.test/soa.consistent", .error, Self.hostile)
+        error.evidence.smtp = ["Received: " + Self.hostile]
+        var pass = ReporterTests.result("example.test/smtp@mx1[127.0.0.11]:25/ehlo", .pass, Self.hostile)
+        pass.evidence.smtp = ["Received: " + Self.hostile]
+        return RunReport(
+            results: [bad, error, pass], started: 0, duration: .seconds(1), interrupted: false,
+            files: ["/w/specs/a.yaml"])
+    }
+
+    static func assertSafe(_ output: String, colour: Bool) {
+        // Our own colours are the only escape sequences: `ESC[` followed by digits and `m`.
+        let withoutColours = output.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        for scalar in withoutColours.unicodeScalars where scalar != "\n" {
+            #expect(
+                !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x202E),
+                "control character \(String(scalar.value, radix: 16)) in the output")
+        }
+        for line in withoutColours.split(separator: "\n") {
+            #expect(!line.hasPrefix("::"), "a line starts with server text: \(line)")
+        }
+        #expect(output.contains("\\x1b]0;pwned\\x07\\x1b[2J\\rover\\x85\\u{202e}txt"))
+        #expect(output.contains("220 mx\\n::error file=x,line=1::forged"))
+        if !colour { #expect(!output.contains("\u{1B}")) }
+    }
+
+    @Test(arguments: [false, true])
+    func humanReport(_ colour: Bool) {
+        let out = HumanReporter().render(
+            Self.report(), options: ReportOptions(color: colour, verbose: true, relativeTo: "/w"))
+        Self.assertSafe(out, colour: colour)
+    }
+
+    @Test(arguments: [false, true])
+    func diagConsole(_ colour: Bool) {
+        let out = DiagReporter(from: "a@example.test", to: "b@example.test").render(
+            Self.report(), options: ReportOptions(color: colour, verbose: true, relativeTo: "/w"))
+        Self.assertSafe(out, colour: colour)
+    }
+
+    @Test func tapCarriesNoRawControlCharacters() {
+        let out = TAPReporter().render(Self.report(), options: ReportOptions(relativeTo: "/w"))
+        for scalar in out.unicodeScalars where scalar != "\n" {
+            #expect(!(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x202E))
+        }
+        #expect(out.contains("  message: \"220 mx\\n::error file=x,line=1::forged\\x1b]0;pwned\\x07"))
+    }
+
+    @Test func githubAnnotationsCannotBeForged() {
+        let out = GitHubReporter().render(Self.report(), options: ReportOptions(relativeTo: "/w"))
+        for line in out.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
+            #expect(
+                line.hasPrefix("::error file=specs/a.yaml,") || line.hasPrefix("::warning file=specs/a.yaml,")
+                    || line.hasPrefix("smtpdiag-spec: "), "\(line)")
+        }
+        #expect(!out.contains("\u{1B}") && !out.contains("\r"))
+        let md = GitHubReporter.stepSummary(Self.report(), options: ReportOptions(relativeTo: "/w"))
+        #expect(!md.contains("\u{1B}") && !md.contains("\r"))
     }
 }

@@ -1,10 +1,15 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Misbehaviour no real server produces, for the SMTP engine's tests.
 enum Fault: String, CaseIterable, Sendable {
     case noBanner, banner421, banner554, garbage, endlessMultiline, tenMegabyteLine, closeAfterEHLO
     case startTLSRefused, brokenHandshake, startTLSInjection, oneBytePerSecond
+    /// STARTTLS with a real handshake (the server's TLS context is the test's), then a healthy dialogue.
+    case tls
+    /// As `tls`, but a fragment of a reply (`250 `, no line feed) rides behind the 220 before the handshake.
+    case startTLSPartialInjection
 }
 
 /// An SMTP server on 127.0.0.1 (OS-chosen port) that misbehaves in one way.
@@ -14,11 +19,13 @@ final class FaultServer: Sendable {
 
     private init(_ channel: Channel) { self.channel = channel }
 
-    static func start(_ fault: Fault) async throws -> FaultServer {
+    static func start(_ fault: Fault, tls: NIOSSLContext? = nil) async throws -> FaultServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { ch in
-                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Handler(fault)) }
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(Handler(fault, tls: tls))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         return FaultServer(channel)
@@ -30,11 +37,16 @@ final class FaultServer: Sendable {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
         let fault: Fault
+        let tls: NIOSSLContext?
         var pending = ""
         var dribble: RepeatedTask?
         var awaitingClientHello = false
+        var inTLS = false
 
-        init(_ fault: Fault) { self.fault = fault }
+        init(_ fault: Fault, tls: NIOSSLContext?) {
+            self.fault = fault
+            self.tls = tls
+        }
 
         func send(_ context: ChannelHandlerContext, _ text: String) {
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
@@ -97,6 +109,23 @@ final class FaultServer: Sendable {
                 for _ in 0..<10 { send(context, chunk) }
             case .closeAfterEHLO where line.hasPrefix("EHLO"):
                 context.close(promise: nil)
+            case .tls, .startTLSPartialInjection:
+                if line.hasPrefix("EHLO") {
+                    send(
+                        context,
+                        inTLS
+                            ? "250-fault.example.test\r\n250 PIPELINING\r\n"
+                            : "250-fault.example.test\r\n250 STARTTLS\r\n")
+                } else if line.hasPrefix("STARTTLS"), let tls {
+                    send(context, fault == .tls ? "220 2.0.0 go ahead\r\n" : "220 2.0.0 go ahead\r\n250 ")
+                    inTLS = true
+                    try? context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                } else if line.hasPrefix("RCPT") {
+                    // An open relay: whatever the recipient.
+                    send(context, "250 2.1.5 relay ok\r\n")
+                } else {
+                    send(context, "250 2.0.0 ok\r\n")
+                }
             case .startTLSRefused, .brokenHandshake, .startTLSInjection:
                 if line.hasPrefix("EHLO") {
                     send(context, "250-fault.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")

@@ -1,3 +1,4 @@
+import NIOSSL
 import Testing
 
 @testable import SMTPDiagSMTP
@@ -103,7 +104,12 @@ struct FaultTests {
 
     @Test func plaintextAfterSTARTTLSIsRefused() async throws {
         let r = try await Self.run(.startTLSInjection)
-        #expect(r.failure == .tlsFailed("the server sent plaintext after 220 to STARTTLS, before the TLS handshake"))
+        guard case .tlsFailed(let why) = r.failure else {
+            Issue.record("unexpected \(String(describing: r.failure))")
+            return
+        }
+        #expect(why.hasPrefix("the server sent plaintext after 220 to STARTTLS, before the TLS handshake"))
+        #expect(why.contains("250 injected"))
         #expect(r.mailFrom == nil)
     }
 
@@ -142,4 +148,124 @@ actor Counter {
         peak = max(peak, now)
     }
     func leave() { now -= 1 }
+}
+
+/// STARTTLS against a server with a real TLS handshake: injection before it, and the host name check after it.
+@Suite("STARTTLS: response injection and certificate names")
+struct STARTTLSTests {
+    static func run(
+        _ fault: Fault, leaf: TestCertificates.Leaf, serverName: String?, verify: Bool = true,
+        starttls: STARTTLSMode = .required, serverMaximum: TLSVersion? = nil
+    ) async throws -> SMTPSessionRecord {
+        let server = try await FaultServer.start(
+            fault, tls: try TestCertificates.serverContext(leaf, minimumVersion: .tlsv1, maximumVersion: serverMaximum))
+        defer { Task { await server.stop() } }
+        var configuration = FaultTests.configuration
+        configuration.starttls = starttls
+        configuration.recipients = ["someone@elsewhere.test"]
+        return await SMTPClient().session(
+            address: "127.0.0.1", port: server.port, serverName: serverName, configuration: configuration,
+            tls: SMTPTLSSettings(verify: verify, caFile: TestCertificates.caFile))
+    }
+
+    static func good() throws -> TestCertificates.Leaf {
+        try TestCertificates.leaf("good", subjectAlternativeNames: "DNS:mx.tls.test")
+    }
+
+    @Test func aHealthyHandshakeVerifies() async throws {
+        let r = try await Self.run(.tls, leaf: try Self.good(), serverName: "mx.tls.test")
+        #expect(r.failure == nil, "\(String(describing: r.failure))")
+        #expect(r.tls?.verified == true)
+        #expect(r.ehloAfterTLS?.code == 250)
+        #expect(r.rcpt.first?.reply.code == 250)
+    }
+
+    @Test func aReplyFragmentBeforeTheHandshakeEndsTheSession() async throws {
+        // "220 go ahead\r\n250 " in one segment: read inside TLS, "250 " would be glued to the first protected
+        // reply and shift every reply after it by one (an open relay's 250 read as another command's).
+        let r = try await Self.run(.startTLSPartialInjection, leaf: try Self.good(), serverName: "mx.tls.test")
+        guard case .tlsFailed(let why) = r.failure else {
+            Issue.record("expected a TLS failure, got \(String(describing: r.failure))")
+            return
+        }
+        #expect(why.hasPrefix("the server sent plaintext after 220 to STARTTLS, before the TLS handshake"))
+        #expect(why.contains("\"250 \""))
+        #expect(r.tls == nil)
+        #expect(r.ehloAfterTLS == nil)
+        #expect(r.mailFrom == nil && r.rcpt.isEmpty)
+    }
+
+    @Test func anIPAddressSANNeverStandsForTheMXName() async throws {
+        // Reached as wrong.tlsname.test at 127.0.0.1: the IP SAN matches the connected address, the DNS name
+        // does not match the host. Verification means a DNS-ID for the MX name.
+        let leaf = try TestCertificates.leaf("ipsan", subjectAlternativeNames: "DNS:tls.test,IP:127.0.0.1")
+        let r = try await Self.run(.tls, leaf: leaf, serverName: "wrong.tlsname.test")
+        guard case .tlsFailed(let why) = r.failure else {
+            Issue.record("expected a TLS failure, got \(String(describing: r.failure))")
+            return
+        }
+        #expect(why.contains("does not name wrong.tlsname.test"), "\(why)")
+        #expect(why.contains("DNS:tls.test") && why.contains("IP:127.0.0.1"), "\(why)")
+        #expect(r.mailFrom == nil)
+        // The same certificate reached by its own DNS name verifies.
+        let ok = try await Self.run(.tls, leaf: leaf, serverName: "tls.test")
+        #expect(ok.failure == nil, "\(String(describing: ok.failure))")
+    }
+
+    @Test func theCommonNameIsNeverAFallback() async throws {
+        let leaf = try TestCertificates.leaf(
+            "cnonly", subjectAlternativeNames: "IP:127.0.0.1", commonName: "cn.tls.test")
+        let r = try await Self.run(.tls, leaf: leaf, serverName: "cn.tls.test")
+        guard case .tlsFailed(let why) = r.failure else {
+            Issue.record("expected a TLS failure, got \(String(describing: r.failure))")
+            return
+        }
+        #expect(why.contains("no DNS name"), "\(why)")
+    }
+
+    @Test func aWildcardCoversOneLabel() async throws {
+        let leaf = try TestCertificates.leaf("wild", subjectAlternativeNames: "DNS:*.tls.test")
+        let one = try await Self.run(.tls, leaf: leaf, serverName: "mx.tls.test")
+        #expect(one.failure == nil, "\(String(describing: one.failure))")
+        let two = try await Self.run(.tls, leaf: leaf, serverName: "a.mx.tls.test")
+        guard case .tlsFailed = two.failure else {
+            Issue.record("a wildcard matched two labels: \(String(describing: two.failure))")
+            return
+        }
+    }
+
+    @Test func olderThanTLS12IsNotOffered() async throws {
+        // A server that speaks at most TLS 1.1 finds no common version.
+        let r = try await Self.run(.tls, leaf: try Self.good(), serverName: "mx.tls.test", serverMaximum: .tlsv11)
+        guard case .tlsFailed = r.failure else {
+            Issue.record("expected a TLS failure, got \(String(describing: r.failure)), \(String(describing: r.tls))")
+            return
+        }
+    }
+}
+
+@Suite("Certificate name matching (RFC 9525 §6.3)")
+struct TLSNameCheckTests {
+    @Test(arguments: [
+        ("mx1.example.test", "mx1.example.test", true),
+        ("MX1.Example.Test.", "mx1.example.test", true),
+        ("mx1.example.test", "*.example.test", true),
+        ("a.mx1.example.test", "*.example.test", false),
+        ("example.test", "*.example.test", false),
+        ("mx1.example.test", "m*.example.test", false),
+        ("mx1.example.test", "mx1.*.test", false),
+        ("mx1.test", "*.test", false),
+        ("mx1.example.test", "mx2.example.test", false),
+        ("mx1.example.test", "", false),
+        ("", "*.example.test", false),
+    ])
+    func matching(_ host: String, _ pattern: String, _ expected: Bool) {
+        #expect(TLSNameCheck.matches(host: host, pattern: pattern) == expected)
+    }
+
+    @Test func onlyDNSNamesCount() {
+        #expect(TLSNameCheck.problem(host: "mx.test.example", subjectAlternativeNames: ["DNS:mx.test.example"]) == nil)
+        let p = TLSNameCheck.problem(host: "127.0.0.1", subjectAlternativeNames: ["IP:127.0.0.1"])
+        #expect(p?.contains("no DNS name") == true)
+    }
 }

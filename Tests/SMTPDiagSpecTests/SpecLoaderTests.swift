@@ -26,7 +26,7 @@ enum SpecFixtures {
         #expect(text == expected, "snapshot \(path.lastPathComponent) differs; UPDATE_SNAPSHOTS=1 rewrites it")
     }
 
-    static let environment = ["LAB_NS1": "127.0.0.10"]
+    static let environment = ["SMTPDIAG_LAB_NS1": "127.0.0.10"]
 
     /// Diagnostics of loading and compiling one fixture, with the fixture folder cut from paths.
     static func diagnostics(_ folder: String, _ name: String) -> String {
@@ -124,15 +124,15 @@ struct SpecLoaderTests {
 
     @Test func environmentVariables() throws {
         let yaml =
-            "version: 1\ndns_servers:\n  a: \"${NS:-127.0.0.9}\"\n  b: \"${NS}\"\ndomains:\n  x.test:\n    dns: {servers: [a, b]}\n    mx: [\"0 .\"]\n"
-        let set = SpecLoader(environment: ["NS": "127.0.0.5"]).load(data: Data(yaml.utf8), path: "env.yaml")
+            "version: 1\ndns_servers:\n  a: \"${SMTPDIAG_NS:-127.0.0.9}\"\n  b: \"${SMTPDIAG_NS}\"\ndomains:\n  x.test:\n    dns: {servers: [a, b]}\n    mx: [\"0 .\"]\n"
+        let set = SpecLoader(environment: ["SMTPDIAG_NS": "127.0.0.5"]).load(data: Data(yaml.utf8), path: "env.yaml")
         #expect(set.diagnostics.isEmpty)
         #expect(set.files.first?.servers.map(\.host) == ["127.0.0.5", "127.0.0.5"])
         let unset = SpecLoader(environment: [:]).load(data: Data(yaml.utf8), path: "env.yaml")
         #expect(unset.files.first?.servers.map(\.host) == ["127.0.0.9"])
         #expect(
             unset.diagnostics.map(\.description) == [
-                "env.yaml:4:6: error: dns_servers.b: environment variable NS is not set and has no default (${NS:-default})"
+                "env.yaml:4:6: error: dns_servers.b: environment variable SMTPDIAG_NS is not set and has no default (${SMTPDIAG_NS:-default})"
             ])
     }
 
@@ -167,8 +167,8 @@ struct HostileYAMLTests {
         yaml += "domains:\n  x.test:\n    records:\n"
         for _ in 0..<2000 { yaml += "      - {name: \"@\", type: TXT, contains: *a0}\n" }
         let r = load(yaml)
-        #expect(r.files.isEmpty || !r.diagnostics.isEmpty)
-        #expect(r.diagnostics.contains { $0.message.contains("unknown key `a0`") })
+        #expect(r.files.isEmpty)
+        #expect(r.diagnostics.contains { $0.message.contains("aliases expand the document by more than") })
     }
 
     @Test func aliasExpansionBudget() {

@@ -45,6 +45,9 @@ public struct CAA: RDataCodable {
     }
 
     public var description: String {
-        "\(flags) \(String(decoding: tag, as: UTF8.self)) \(Presentation.quoted(value))"
+        // RFC 8659 §4.1.1: a tag is letters and digits. Anything else from the wire is shown escaped.
+        let plain = tag.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+        let tagText = plain ? String(decoding: tag, as: UTF8.self) : Presentation.quoted(tag)
+        return "\(flags) \(tagText) \(Presentation.quoted(value))"
     }
 }

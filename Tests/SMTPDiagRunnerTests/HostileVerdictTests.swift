@@ -1,0 +1,223 @@
+import Foundation
+import SMTPDiagDNSWire
+import SMTPDiagSMTP
+import SMTPDiagSMTPWire
+import SMTPDiagSpec
+import Testing
+
+@testable import SMTPDiagDNS
+@testable import SMTPDiagPlan
+@testable import SMTPDiagRunner
+
+/// A DNS server in memory answering from a script: each question maps to records, an rcode, or an error.
+struct ScriptedDNS: DNSProbe {
+    enum Reply: Sendable {
+        case records([RData])
+        case rcode(UInt8)
+        case timeout
+    }
+    let script: @Sendable (Question) -> Reply
+
+    func query(_ question: Question, server: DNSServerAddress, transport: DNSTransport, options: DNSQueryOptions)
+        async -> Result<DNSResponse, DNSClientError>
+    {
+        var header = Header(id: 1, isResponse: true, authoritative: true)
+        var answers: [ResourceRecord] = []
+        switch script(question) {
+        case .timeout:
+            return .failure(.timeout(server: server, transport: transport, attempts: 2, timeout: .seconds(2)))
+        case .rcode(let r): header.rcodeLow = r
+        case .records(let list): answers = list.map { ResourceRecord(name: question.name, ttl: 300, rdata: $0) }
+        }
+        return .success(
+            DNSResponse(
+                message: Message(header: header, questions: [question], answers: answers), server: server,
+                transport: transport, roundTrip: .milliseconds(1), attempts: 1, size: 100))
+    }
+}
+
+/// An SMTP server in memory: every session gets the same record.
+struct ScriptedSMTP: SMTPProbe {
+    let record: SMTPSessionRecord
+    func session(
+        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
+    ) async -> SMTPSessionRecord { record }
+}
+
+@Suite("Verdicts a hostile or broken server must not turn into a pass or a wrong failure")
+struct HostileVerdictTests {
+    static func plan(_ yaml: String) throws -> CheckPlan {
+        let loaded = SpecLoader(environment: [:]).load(data: Data(yaml.utf8), path: "hostile.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let compiled = PlanCompiler().compile(loaded.files)
+        #expect(compiled.diagnostics.isEmpty, "\(compiled.diagnostics)")
+        return compiled.plan
+    }
+
+    static func run(_ yaml: String, dns: ScriptedDNS, smtp: any SMTPProbe = NoSMTP()) async throws -> RunReport {
+        let (results, _) = await Runner(dns: dns, smtp: smtp).run(try plan(yaml))
+        return RunReport(results: results, started: 0, duration: .zero, interrupted: false, files: [])
+    }
+
+    static let mxZone = """
+        version: 1
+        dns_servers: { a: 127.0.0.10 }
+        defaults: { dns: { servers: [a], transports: [udp] } }
+        domains:
+          example.test:
+            mx: ["10 mx1", "20 mx2"]
+            smtp: { expect: { banner: 220 } }
+
+        """
+
+    /// MX answered; mx2's A as the test says, its AAAA NODATA; mx1 has an address.
+    static func mxDNS(_ mx2A: ScriptedDNS.Reply) -> ScriptedDNS {
+        ScriptedDNS { q in
+            switch (q.name.description, q.type) {
+            case ("example.test.", .mx):
+                return .records([
+                    .mx(MX(preference: 10, exchange: "mx1.example.test.")),
+                    .mx(MX(preference: 20, exchange: "mx2.example.test.")),
+                ])
+            case ("mx1.example.test.", .a): return .records([.a(A(address: [127, 0, 0, 11]))])
+            case ("mx2.example.test.", .a): return mx2A
+            default: return .records([])
+            }
+        }
+    }
+
+    static let banner: SMTPSessionRecord = {
+        var r = SMTPSessionRecord()
+        r.banner = SMTPReply(code: 220, lines: ["mx ESMTP"])
+        r.quit = SMTPReply(code: 221, lines: ["bye"])
+        return r
+    }()
+
+    @Test(arguments: [ScriptedDNS.Reply.rcode(2), .timeout])
+    func anUnusableAddressAnswerIsAnErrorNeverNoAddress(_ reply: ScriptedDNS.Reply) async throws {
+        let report = try await Self.run(Self.mxZone, dns: Self.mxDNS(reply), smtp: ScriptedSMTP(record: Self.banner))
+        let resolves = report.results.filter { $0.id.rawValue.contains("mx_resolves") }
+        #expect(!resolves.isEmpty)
+        for r in resolves {
+            #expect(r.status == .error, "\(r.id): \(r.status) \(r.message)")
+            #expect(!r.message.contains("no address for"), "\(r.message)")
+        }
+        let hosts = try #require(report.results.first { $0.id.rawValue.contains("smtp.hosts") })
+        #expect(hosts.status == .error, "\(hosts.message)")
+        #expect(report.count(.fail) == 0)
+        #expect(report.exitCode == 3)
+    }
+
+    @Test func aRealMissingAddressStillFails() async throws {
+        let report = try await Self.run(
+            Self.mxZone, dns: Self.mxDNS(.records([])), smtp: ScriptedSMTP(record: Self.banner))
+        let resolves = try #require(report.results.first { $0.id.rawValue.contains("mx_resolves") })
+        #expect(resolves.status == .fail)
+        #expect(resolves.message == "no address for mx2.example.test.")
+    }
+
+    @Test func anAnswerThatFansOutTooFarIsAnError() async throws {
+        let dns = ScriptedDNS { q in
+            if q.type == .mx {
+                return .records(
+                    (0..<40).map {
+                        .mx(
+                            MX(
+                                preference: UInt16($0),
+                                exchange: (try? DomainName(parsing: "m\($0).example.test.")) ?? "m.example.test."))
+                    })
+            }
+            return .records([.a(A(address: [127, 0, 0, 11]))])
+        }
+        let report = try await Self.run(Self.mxZone, dns: dns, smtp: ScriptedSMTP(record: Self.banner))
+        let hosts = try #require(report.results.first { $0.id.rawValue.contains("smtp.hosts") })
+        #expect(hosts.status == .error)
+        #expect(hosts.message.contains("40 MX exchanges"))
+        let resolves = try #require(report.results.first { $0.id.rawValue.contains("mx_resolves") })
+        #expect(resolves.status == .error)
+    }
+
+    static func smtpSpec(_ expect: String) -> String {
+        """
+        version: 1
+        dns_servers: { a: 127.0.0.10 }
+        defaults: { dns: { servers: [a], transports: [udp] }, smtp: { mail_from: postmaster@example.test } }
+        domains:
+          example.test:
+            smtp:
+              hosts: [127.0.0.99]
+              expect: { \(expect) }
+
+        """
+    }
+
+    /// STARTTLS worked, then the server refused the EHLO inside TLS.
+    static let refusedAfterTLS: SMTPSessionRecord = {
+        var r = SMTPSessionRecord()
+        r.banner = SMTPReply(code: 220, lines: ["mx ESMTP"])
+        r.ehlo = SMTPReply(code: 250, lines: ["mx", "STARTTLS"])
+        r.starttls = SMTPReply(code: 220, lines: ["go ahead"])
+        r.tls = TLSInfo(
+            version: "TLSv1.3", cipher: nil, subject: "CN=mx", issuer: "CN=ca", subjectAlternativeNames: [],
+            notValidBefore: 0, notValidAfter: 0, certificateSHA256: "", spkiSHA256: "", verified: false)
+        r.ehloAfterTLS = SMTPReply(code: 554, lines: ["5.7.1 go away"])
+        r.quit = SMTPReply(code: 221, lines: ["bye"])
+        return r
+    }()
+
+    @Test func stepsNeverReachedAfterAnUnassertedRefusalFail() async throws {
+        // MAIL FROM is refused as its own expectation says, so nothing has failed yet; but the RCPT the spec
+        // expects is never sent. That must fail the run, not skip quietly.
+        var record = Self.refusedAfterTLS
+        record.ehloAfterTLS = SMTPReply(code: 250, lines: ["mx"])
+        record.mailFrom = SMTPReply(code: 451, lines: ["4.3.0 try later"])
+        let report = try await Self.run(
+            Self.smtpSpec("mail_from: 451, rcpt: { postmaster: 250 }, quit: 221"), dns: Self.mxDNS(.records([])),
+            smtp: ScriptedSMTP(record: record))
+        #expect(report.results.first { $0.id.rawValue.hasSuffix("/mail_from") }?.status == .pass)
+        let rcpt = try #require(report.results.first { $0.id.rawValue.hasSuffix("/rcpt[postmaster]") })
+        #expect(rcpt.status == .fail)
+        #expect(rcpt.message == "not reached: MAIL FROM got 451 4.3.0 try later")
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func anEHLORefusedInsideTLSFailsTheRun() async throws {
+        // The default `ehlo: 2xx` judges the EHLO after TLS as well; the steps after it are then skipped.
+        let report = try await Self.run(
+            Self.smtpSpec("mail_from: 250, rcpt: { postmaster: 250 }, quit: 221"), dns: Self.mxDNS(.records([])),
+            smtp: ScriptedSMTP(record: Self.refusedAfterTLS))
+        let ehlo = try #require(report.results.first { $0.id.rawValue.hasSuffix("/ehlo") })
+        #expect(ehlo.status == .fail)
+        #expect(ehlo.message.hasPrefix("EHLO after TLS: "), "\(ehlo.message)")
+        #expect(report.results.first { $0.id.rawValue.hasSuffix("/mail_from") }?.status == .skip)
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func theEHLOExpectationJudgesTheEHLOAfterTLSToo() async throws {
+        let report = try await Self.run(
+            Self.smtpSpec("ehlo: 250, mail_from: 250"), dns: Self.mxDNS(.records([])),
+            smtp: ScriptedSMTP(record: Self.refusedAfterTLS))
+        let ehlo = try #require(report.results.first { $0.id.rawValue.hasSuffix("/ehlo") })
+        #expect(ehlo.status == .fail)
+        #expect(ehlo.message.hasPrefix("EHLO after TLS: "))
+        // Its failure already tells why MAIL FROM never came: skipped, and the run still fails.
+        let mail = try #require(report.results.first { $0.id.rawValue.hasSuffix("/mail_from") })
+        #expect(mail.status == .skip)
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func aSessionThatBrokeOffIsAnErrorForEveryLaterStep() async throws {
+        var record = Self.refusedAfterTLS
+        record.ehloAfterTLS = nil
+        record.quit = nil
+        record.failure = .tlsFailed("the certificate does not name mx")
+        let report = try await Self.run(
+            Self.smtpSpec("mail_from: 250, quit: 221"), dns: Self.mxDNS(.records([])),
+            smtp: ScriptedSMTP(record: record))
+        for step in ["/mail_from", "/quit"] {
+            let r = try #require(report.results.first { $0.id.rawValue.hasSuffix(step) })
+            #expect(r.status == .error, "\(step): \(r.message)")
+        }
+        #expect(report.exitCode == 3)
+    }
+}
