@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import SMTPDiagDNSWire
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
@@ -33,6 +34,17 @@ struct ScriptedDNS: DNSProbe {
             DNSResponse(
                 message: Message(header: header, questions: [question], answers: answers), server: server,
                 transport: transport, roundTrip: .milliseconds(1), attempts: 1, size: 100))
+    }
+}
+
+/// Keeps the TLS settings each session was asked for.
+final class TLSSettingsProbe: SMTPProbe, @unchecked Sendable {
+    let seen = NIOLockedValueBox<[SMTPTLSSettings]>([])
+    func session(
+        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
+    ) async -> SMTPSessionRecord {
+        seen.withLockedValue { $0.append(tls) }
+        return HostileVerdictTests.banner
     }
 }
 
@@ -204,6 +216,16 @@ struct HostileVerdictTests {
         let mail = try #require(report.results.first { $0.id.rawValue.hasSuffix("/mail_from") })
         #expect(mail.status == .skip)
         #expect(report.exitCode == 1)
+    }
+
+    @Test func theSpecsTLSFloorReachesTheSession() async throws {
+        for (setting, expected) in [("", SMTPTLSVersion.tls12), (", tls_min_version: \"1.3\"", .tls13)] {
+            let probe = TLSSettingsProbe()
+            let spec = Self.smtpSpec("banner: 220").replacingOccurrences(
+                of: "mail_from: postmaster@example.test", with: "mail_from: postmaster@example.test\(setting)")
+            _ = try await Self.run(spec, dns: Self.mxDNS(.records([])), smtp: probe)
+            #expect(probe.seen.withLockedValue { $0.map(\.minimumVersion) } == [expected])
+        }
     }
 
     @Test func aSessionThatBrokeOffIsAnErrorForEveryLaterStep() async throws {
