@@ -35,11 +35,17 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
         self.quota = max(1, quota)
     }
 
-    /// No new queries come; close when none is left in flight and none has been sent for a moment (a query
-    /// that took this socket just before it was replaced is still on its way to `send`).
-    func retire() {
+    /// Where a query that took this socket before it was retired goes once it is closed: a socket of the same
+    /// event loop (its `send` runs there too).
+    private var successor: UDPDemuxHandler?
+
+    /// No new queries come; close when none is left in flight and none has been sent for a moment. A query that
+    /// took this socket just before it was replaced may still be on its way to `send` (queued on a busy loop):
+    /// after the close it goes to `successor`.
+    func retire(successor: UDPDemuxHandler) {
         guard !retired, let context else { return }
         retired = true
+        self.successor = successor
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         closer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) {
             task in
@@ -55,6 +61,10 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
 
     /// Sends a query with a fresh id that no other query in flight to the same server uses.
     func send(_ p: PendingQuery, address: SocketAddress) {
+        if context == nil, let successor {
+            successor.send(p, address: address)
+            return
+        }
         guard p.beginRegistration() else { return }
         guard let context else {
             p.fail(.network(server: p.server, transport: .udp, reason: "socket closed"))
@@ -269,15 +279,16 @@ final class UDPSocketPool: Sendable {
     /// that there is always a socket. A retired socket closes once its queries are done.
     private func replace(_ old: Socket, ipv6: Bool) {
         let loop = old.channel.eventLoop
-        let removed = ready.withLockedValue { table -> Bool in
+        let neighbour = ready.withLockedValue { table -> Socket? in
             guard var list = table[ipv6], let i = list.firstIndex(where: { $0.channel === old.channel }),
-                list.contains(where: { $0.channel !== old.channel && $0.channel.eventLoop === loop })
-            else { return false }
+                let other = list.first(where: { $0.channel !== old.channel && $0.channel.eventLoop === loop })
+            else { return nil }
             list.remove(at: i)
             table[ipv6] = list
-            return true
+            return other
         }
-        if removed { old.handler.value.retire() }
+        let removed = neighbour != nil
+        if let neighbour { old.handler.value.retire(successor: neighbour.handler.value) }
         openOne(ipv6: ipv6, on: loop).whenComplete { [ready] result in
             guard case .success(let fresh) = result else {
                 // No new socket (descriptors exhausted?): the old one, if still in use, asks again after its
@@ -298,7 +309,7 @@ final class UDPSocketPool: Sendable {
             if !placed {
                 fresh.channel.close(promise: nil)
             } else if !removed {
-                old.handler.value.retire()
+                old.handler.value.retire(successor: fresh.handler.value)
             }
         }
     }
