@@ -131,6 +131,14 @@ public indirect enum CheckKind: Hashable, Sendable {
     case smtpHosts(domain: DomainName, target: SMTPTarget, server: ServerTarget, transport: SpecTransport)
     /// One step of the SMTP session(s) to a host selection.
     case smtp(session: SMTPSessionPlan, step: SMTPStep)
+
+    /// An SMTP session step or the lookup of its hosts (what `--skip smtp` leaves out).
+    public var isSMTP: Bool {
+        switch self {
+        case .smtp, .smtpHosts: return true
+        default: return false
+        }
+    }
 }
 
 public enum SOAField: Hashable, Sendable, CustomStringConvertible {

@@ -114,6 +114,15 @@ public struct DiagReporter: Sendable {
         for host in hosts {
             let steps = results.filter { $0.id.rawValue.contains("/smtp@\(host)/") }
             let name = String(host.prefix { $0 != "[" })
+            guard host.contains("[") else {
+                // No address: either the MX lookup failed (said above) or this exchange's address could not be
+                // learned. Nothing was connected to; say only what happened.
+                if let e = steps.first(where: { $0.status == .error }) {
+                    out.append(
+                        fail("Cannot find the address of \(name.split(separator: ":").first ?? ""): \(e.message)"))
+                }
+                continue
+            }
             let address = host.split(separator: "[").last.map { String($0.prefix { $0 != "]" }) } ?? host
             let port = host.split(separator: ":").last.map(String.init) ?? "25"
             out.append(action("Connecting to \(name) [\(address)] on port \(port)."))
@@ -121,13 +130,15 @@ public struct DiagReporter: Sendable {
                 for line in transcript.dropFirst() where !line.hasPrefix("Info:") { out.append(info(line)) }
             }
             let bad = steps.filter { $0.status != .pass && $0.status != .skip }
-            if bad.isEmpty {
+            let banner = steps.first { $0.id.rawValue.hasSuffix("/banner") }
+            if bad.isEmpty, banner?.status == .pass {
                 out.append(pass("Successfully connected to \(name)."))
             } else {
                 for b in bad {
                     let step = b.id.rawValue.split(separator: "/").last.map(String.init) ?? ""
                     out.append(fail("Failed to submit mail to \(name) (\(step)): \(b.message)"))
                 }
+                if bad.isEmpty { out.append(info("\(name) was not checked: \(banner?.message ?? "no banner step")")) }
             }
         }
         out.append("")

@@ -17,9 +17,16 @@ public struct HumanReporter: Reporter {
         let gray = "90"
         var lines: [String] = []
         let listAll = options.verbose || report.results.count <= Self.listAllUpTo
+        var unselected = 0
         for r in report.results {
+            if r.unselected {
+                unselected += 1
+                continue
+            }
+            let advice = r.advisory && r.status != .pass
             let label: String
             switch r.status {
+            case _ where advice: label = paint("ADVICE", "36")
             case .pass: label = paint("PASS ", "32")
             case .fail: label = paint("FAIL ", "31")
             case .error: label = paint("ERROR", "33")
@@ -28,7 +35,7 @@ public struct HumanReporter: Reporter {
             guard listAll || r.status == .fail || r.status == .error else { continue }
             lines.append(
                 "\(label) \(terminalSafe(r.id.rawValue))  \(terminalSafe(r.message))"
-                    + (r.advisory && r.status != .pass ? " (advisory: does not fail the run)" : ""))
+                    + (advice ? " (advisory: does not change the exit code)" : ""))
             if r.status == .fail || r.status == .error {
                 lines.append(
                     paint("        at \(options.path(r.location.file)):\(r.location.line):\(r.location.column)", gray))
@@ -55,11 +62,22 @@ public struct HumanReporter: Reporter {
                     "Run ended early (\(report.interruptReason ?? "interrupted")): unfinished checks are reported as not run.",
                     "33"))
         }
+        let advice = report.adviceCount
+        let total = report.results.count
+        var counted = "\(total) checks"
+        if let planned = report.planned, planned != total - unselected {
+            counted = "\(total - unselected) checks (\(planned) planned, \(total - unselected) after expanding servers)"
+        } else if unselected > 0 {
+            counted = "\(total - unselected) checks"
+        }
         let summary =
-            "Summary: \(report.results.count) checks in \(report.files.count) file(s): \(report.count(.pass)) pass, "
-            + "\(report.count(.fail)) fail, \(report.count(.error)) error, \(report.count(.skip)) skip "
-            + "(\(formatSeconds(report.duration)))"
-        let color = report.count(.fail) > 0 ? "31" : (report.count(.error) > 0 ? "33" : "32")
+            "Summary: \(counted) in \(report.files.count) file(s): \(report.count(.pass)) pass, "
+            + "\(report.count(.fail) - report.adviceCount(.fail)) fail, "
+            + "\(report.count(.error) - report.adviceCount(.error)) error, \(report.count(.skip) - unselected) skip"
+            + (advice > 0 ? ", \(advice) advice" : "")
+            + (unselected > 0 ? "; \(unselected) not selected" : "")
+            + " (\(formatSeconds(report.duration)))"
+        let color = report.exitCode == 1 ? "31" : (report.exitCode == 3 ? "33" : "32")
         lines.append(paint(summary, color))
         return lines.joined(separator: "\n") + "\n"
     }

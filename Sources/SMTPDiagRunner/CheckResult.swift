@@ -104,6 +104,8 @@ public struct CheckResult: Sendable, Hashable {
     public var evidence: Evidence
     /// Reported but never counted for the exit code (SMTPDiag's local-domain checks).
     public var advisory: Bool = false
+    /// Left out by `--tag`, `--only`, `--shard` or `--skip` (then `skip`): counted, not listed one by one.
+    public var unselected: Bool = false
 
     public init(
         id: CheckID, planID: CheckID, status: CheckStatus, message: String, expected: String? = nil,
@@ -135,6 +137,8 @@ public struct RunReport: Sendable {
     public var interrupted: Bool
     public var interruptReason: String?
     public var files: [String]
+    /// Checks in the plan, before run-time expansion (one per NS address, per MX address) made more results.
+    public var planned: Int?
 
     public init(
         results: ResultList, started: Double, duration: Duration, interrupted: Bool, interruptReason: String? = nil,
@@ -146,6 +150,16 @@ public struct RunReport: Sendable {
         self.interrupted = interrupted
         self.interruptReason = interruptReason
         self.files = files
+    }
+
+    /// Advisory results that did not pass: shown as advice, never counted for the exit code.
+    public var adviceCount: Int { adviceCount(.fail) + adviceCount(.error) }
+
+    /// Advisory results with `status`.
+    public func adviceCount(_ status: CheckStatus) -> Int {
+        var n = 0
+        for i in results.indices where results.isAdvisory(at: i) && results.status(at: i) == status { n += 1 }
+        return n
     }
 
     public func count(_ status: CheckStatus) -> Int {

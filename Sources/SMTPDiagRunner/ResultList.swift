@@ -168,6 +168,7 @@ struct ResultPacker {
             // A passing check's message is often what it saw: the same text kept once.
             let actualIsMessage = r.actual == r.message
             if actualIsMessage { flags |= 16 }
+            if r.unselected { flags |= 32 }
             bytes.append(flags)
             let d = r.duration.components
             int(Int(d.seconds) * 1_000_000_000 + Int(d.attoseconds / 1_000_000_000))
@@ -258,6 +259,7 @@ final class PackedResults: Sendable {
             missing: missing, extra: extra, location: check.location, domain: domain, tags: check.tags,
             duration: duration, evidence: evidence)
         result.advisory = flags & 1 != 0
+        result.unselected = flags & 32 != 0
         return result
     }
 

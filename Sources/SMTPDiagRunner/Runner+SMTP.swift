@@ -56,11 +56,13 @@ extension Runner {
         var hosts: [(name: String?, address: String)] = []
         var without: [String] = []
         var problems: [String] = []
+        var unresolved: [(name: String, reason: String)] = []
         for name in names {
             let (addresses, problem) = await addresses(
                 of: name, at: address, transport, check, evidence: &r.evidence)
             if let problem {
                 problems.append("\(name): \(problem)")
+                if addresses.isEmpty { unresolved.append((String(name.description.dropLast()), problem)) }
             } else if addresses.isEmpty {
                 without.append(name.description)
             }
@@ -70,7 +72,7 @@ extension Runner {
             r.message = Self.fanOutProblem(hosts.count, "SMTP host addresses")
             return r
         }
-        state.setHosts(check.id, hosts)
+        state.setHosts(check.id, SMTPHostList(found: hosts, unresolved: unresolved))
         r.actual = hosts.map { "\($0.name ?? "")[\($0.address)]" }.joined(separator: ", ")
         r.missing = without
         if !problems.isEmpty {
@@ -94,20 +96,29 @@ extension Runner {
     @inline(never)
     func smtpStep(_ check: Check, session plan: SMTPSessionPlan, step: SMTPStep) async -> [CheckResult] {
         var targets: [(name: String?, address: String)] = []
+        var unresolved: [(name: String, reason: String)] = []
         if case .host(let h) = plan.target, case .address(let a) = h.host {
             targets = [(nil, a)]
-        } else if let hostsID = check.dependencies.first, let found = state.hosts(hostsID) {
-            targets = found
+        } else if let hostsID = check.dependencies.first, let list = state.hosts(hostsID) {
+            targets = list.found
+            unresolved = list.unresolved
         }
-        guard !targets.isEmpty else { return [Self.result(check, .skip, "no SMTP host to connect to")] }
-        var out: [CheckResult] = []
+        guard !targets.isEmpty || !unresolved.isEmpty else {
+            return [Self.result(check, .skip, "no SMTP host to connect to")]
+        }
+        let marker = "/smtp@"
+        let head = check.id.rawValue.components(separatedBy: marker).first ?? check.id.rawValue
+        // A host whose address could not be learned: this step could not run there.
+        var out: [CheckResult] = unresolved.map { name, reason in
+            Self.result(
+                check, .error, "the address of \(name) could not be learned: \(reason)",
+                id: CheckID("\(head)\(marker)\(name):\(plan.settings.port)/\(step)"))
+        }
         for (name, address) in targets {
             let port = plan.settings.port
             let record = await session(plan, name: name, address: address, port: port)
             let label =
                 (name.map { "\($0)[\(address)]" } ?? (address.contains(":") ? "[\(address)]" : address)) + ":\(port)"
-            let marker = "/smtp@"
-            let head = check.id.rawValue.components(separatedBy: marker).first ?? check.id.rawValue
             var r = Self.result(check, .error, "", id: CheckID("\(head)\(marker)\(label)/\(step)"))
             r.evidence.smtp =
                 ["Connecting to \(name ?? address) [\(address)] on port \(port)."]

@@ -84,7 +84,7 @@ public final class Runner: Sendable {
                                 let i = t.index
                                 let check = schedule.checks[i]
                                 var results: [CheckResult]
-                                if let (dep, status) = t.blocker {
+                                if let (dep, status) = t.blocker, !proceeds(check, despite: dep, status) {
                                     // A prerequisite that did not pass skips this check (contract: skip, never
                                     // a failure).
                                     results = [
@@ -146,8 +146,19 @@ public final class Runner: Sendable {
         let reason = interrupted ?? "interrupted"
         let results = schedule.collect(
             unfinished: { check in Self.result(check, .skip, "not run: \(reason) before this check finished") },
-            extra: skipped.map { check, why in (check, Self.result(check, .skip, why)) })
+            extra: skipped.map { check, why in
+                var r = Self.result(check, .skip, why)
+                r.unselected = true
+                return (check, r)
+            })
         return (results, interrupted)
+    }
+
+    /// Whether a check runs although a prerequisite did not pass: an SMTP step whose hosts check errored on some
+    /// names still runs for the hosts that were found, and reports the others as errors, one by one.
+    func proceeds(_ check: Check, despite prerequisite: CheckID, _ status: CheckStatus?) -> Bool {
+        guard case .smtp = check.kind, status == .error, let list = state.hosts(prerequisite) else { return false }
+        return !list.found.isEmpty || !list.unresolved.isEmpty
     }
 
     /// The group (domain, or checks tied by prerequisites) the current evaluation belongs to: DNS answers
@@ -374,7 +385,7 @@ final class RunState: @unchecked Sendable {
     }
     private let lock = NIOLock()
     private var discoveries: [Zone: [AuthoritativeServer]] = [:]
-    private var hosts: [CheckID: [(name: String?, address: String)]] = [:]
+    private var hosts: [CheckID: SMTPHostList] = [:]
 
     func setDiscovered(zone: DomainName, via: ServerTargetBase, _ found: [AuthoritativeServer]) {
         lock.withLock { discoveries[Zone(zone: zone, via: via)] = found }
@@ -384,8 +395,15 @@ final class RunState: @unchecked Sendable {
         lock.withLock { discoveries[Zone(zone: zone, via: via)] }
     }
 
-    func setHosts(_ id: CheckID, _ list: [(name: String?, address: String)]) { lock.withLock { hosts[id] = list } }
-    func hosts(_ id: CheckID) -> [(name: String?, address: String)]? { lock.withLock { hosts[id] } }
+    func setHosts(_ id: CheckID, _ list: SMTPHostList) { lock.withLock { hosts[id] = list } }
+    func hosts(_ id: CheckID) -> SMTPHostList? { lock.withLock { hosts[id] } }
+}
+
+/// The SMTP hosts a session plan connects to, as the hosts check found them: the addresses, and the names
+/// whose addresses could not be learned (each gets its steps as errors, so no MX goes untested unseen).
+struct SMTPHostList: Sendable {
+    var found: [(name: String?, address: String)]
+    var unresolved: [(name: String, reason: String)] = []
 }
 
 /// Why a server list could not be had.

@@ -178,12 +178,7 @@ struct RunOptionsGroup: ParsableArguments {
             if !only.isEmpty && !only.contains(where: { Self.glob($0, c.id.rawValue) }) {
                 reasons[c.id] = "filtered out (--only)"
             }
-            if skip.contains("smtp") {
-                switch c.kind {
-                case .smtp, .smtpHosts: reasons[c.id] = "filtered out (--skip smtp)"
-                default: break
-                }
-            }
+            if skip.contains("smtp") && c.kind.isSMTP { reasons[c.id] = "filtered out (--skip smtp)" }
         }
         // A selected check brings its prerequisites with it.
         let byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -195,6 +190,21 @@ struct RunOptionsGroup: ParsableArguments {
             CheckPlan(checks: checks.filter { reasons[$0.id] == nil }),
             checks.compactMap { c in reasons[c.id].map { (c, $0) } }
         )
+    }
+
+    /// Why the filters select nothing at all (a usage error: a run that checks nothing must not pass), or nil.
+    /// An empty shard is not an error when the filters select checks in other shards.
+    func emptySelection(_ full: CheckPlan) -> String? {
+        guard !tags.isEmpty || !only.isEmpty || !skip.isEmpty, !full.checks.isEmpty else { return nil }
+        let any = full.checks.contains { c in
+            (tags.isEmpty || !Set(c.tags).isDisjoint(with: tags))
+                && (only.isEmpty || only.contains(where: { Self.glob($0, c.id.rawValue) }))
+                && !(skip.contains("smtp") && c.kind.isSMTP)
+        }
+        guard !any else { return nil }
+        var filters: [String] = tags.map { "--tag \($0)" } + only.map { "--only '\($0)'" }
+        if skip.contains("smtp") { filters.append("--skip smtp") }
+        return "no check of the \(full.checks.count) planned is selected by " + filters.joined(separator: " ")
     }
 
     /// Domain or route: what a shard keeps together (a check and its prerequisites share it).
@@ -211,6 +221,10 @@ struct RunOptionsGroup: ParsableArguments {
         plan full: CheckPlan, files: [String], human: ((RunReport, Bool) -> String)? = nil
     ) async -> Int32 {
         let (plan, skipped) = select(full)
+        if let problem = emptySelection(full) {
+            printError("smtpdiag-spec: \(problem); nothing was run")
+            return 2
+        }
         var options = RunOptions()
         options.jobs = jobs
         options.systemResolvers = systemResolvers
@@ -242,9 +256,10 @@ struct RunOptionsGroup: ParsableArguments {
                     + "dns_answered_per_second=\(Int((Double(s.received) / max(seconds, 0.001)).rounded()))\n")
         }
         await dns.shutdown()
-        let report = RunReport(
+        var report = RunReport(
             results: results, started: started, duration: t0.duration(to: clock.now), interrupted: interrupted != nil,
             interruptReason: interrupted, files: files)
+        report.planned = plan.checks.count
         let cwd = FileManager.default.currentDirectoryPath
         var problems: [String] = []
         // Report files first: whatever happens to standard output (a closed pipe, a full disk), they are written.

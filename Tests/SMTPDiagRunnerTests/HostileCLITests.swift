@@ -124,6 +124,23 @@ struct HostileCLITests {
         #expect(try E2E.run(["lint", path, "--env", "LAB_DNS_ADDRESS"], environment: env).code == 0)
     }
 
+    @Test(arguments: [["--tag", "nosuchtag"], ["--only", "nosuch*"], ["--only", "nosuch*", "--tag", "production"]])
+    func aSelectionOfNothingIsAUsageError(_ filter: [String]) throws {
+        let r = try E2E.run(["run", "specs/example.yaml"] + filter)
+        #expect(r.code == 2, "\(r.stdout)")
+        #expect(r.stderr.contains("is selected by"), "\(r.stderr)")
+        #expect(r.stderr.contains(filter[1]))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func unselectedChecksAreCountedNotListed() throws {
+        let spec = try Self.passingSpec()
+        let r = try E2E.run(["run", spec, "specs/example.yaml", "--only", "example.test/ns@nsd*"])
+        #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!r.stdout.contains("filtered out"), "\(r.stdout)")
+        #expect(r.stdout.contains(" not selected ("), "\(r.stdout)")
+    }
+
     @Test func initCopiesDollarBracesAsText() throws {
         let made = try E2E.run(["init", "nwtraders.test", "-d", "127.0.0.10"])
         #expect(made.code == 0, "\(made.stderr)")

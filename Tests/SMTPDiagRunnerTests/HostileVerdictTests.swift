@@ -120,6 +120,25 @@ struct HostileVerdictTests {
         #expect(report.exitCode == 3)
     }
 
+    @Test func anMXWhoseAddressWasLostIsReportedNotDropped() async throws {
+        // mx2's A times out (a lost packet), AAAA is NODATA: mx1 is still checked, and mx2's steps are errors of
+        // their own, never missing from the report.
+        let probe = TLSSettingsProbe()
+        let report = try await Self.run(Self.mxZone, dns: Self.mxDNS(.timeout), smtp: probe)
+        let banners = report.results.filter { $0.id.rawValue.hasSuffix("/banner") }
+        #expect(
+            banners.map(\.id.rawValue).sorted() == [
+                "example.test/smtp@mx1.example.test[127.0.0.11]:25/banner",
+                "example.test/smtp@mx2.example.test:25/banner",
+            ])
+        #expect(banners.first { $0.id.rawValue.contains("mx1") }?.status == .pass)
+        let lost = try #require(banners.first { $0.id.rawValue.contains("mx2") })
+        #expect(lost.status == .error)
+        #expect(lost.message.hasPrefix("the address of mx2.example.test could not be learned: A: "), "\(lost.message)")
+        #expect(probe.seen.withLockedValue { $0.count } == 1)
+        #expect(report.exitCode == 3)
+    }
+
     @Test func aRealMissingAddressStillFails() async throws {
         let report = try await Self.run(
             Self.mxZone, dns: Self.mxDNS(.records([])), smtp: ScriptedSMTP(record: Self.banner))

@@ -155,6 +155,33 @@ struct ReporterTests {
     }
 }
 
+@Suite("Human report: advice, selection and expansion counted")
+struct HumanSummaryTests {
+    @Test func adviceUnselectedAndExpandedChecksAreCountedApart() {
+        var advice = ReporterTests.result("route[0]/local.mx@internal[127.0.0.12]/udp", .fail, "no MX")
+        advice.advisory = true
+        var unselected = ReporterTests.result(
+            "example.test/soa.serial@a[127.0.0.10]/udp", .skip, "filtered out (--tag)")
+        unselected.unselected = true
+        var report = RunReport(
+            results: [
+                ReporterTests.result("example.test/mx@ns1[127.0.0.10]/udp", .pass, "ok"),
+                ReporterTests.result("example.test/mx@ns2[127.0.0.12]/udp", .pass, "ok"), advice, unselected,
+            ], started: 0, duration: .seconds(1), interrupted: false, files: ["/w/specs/a.yaml"])
+        report.planned = 2
+        let out = HumanReporter().render(report, options: ReportOptions(relativeTo: "/w"))
+        #expect(
+            out.contains(
+                "ADVICE route[0]/local.mx@internal[127.0.0.12]/udp  no MX (advisory: does not change the exit code)"))
+        #expect(!out.contains("filtered out"))
+        #expect(
+            out.hasSuffix(
+                "Summary: 3 checks (2 planned, 3 after expanding servers) in 1 file(s): 2 pass, 0 fail, 0 error, 0 skip, "
+                    + "1 advice; 1 not selected (1.0s)\n"), "\(out)")
+        #expect(report.exitCode == 0)
+    }
+}
+
 /// Bytes a server chose (an SMTP banner, a CAA tag, a TXT value) reach the console only escaped.
 @Suite("Reporters: server bytes on a terminal and in CI logs")
 struct HostileOutputTests {
