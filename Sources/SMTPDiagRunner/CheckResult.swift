@@ -66,11 +66,18 @@ public struct Evidence: Sendable, Hashable {
         switch r {
         case .failure(let e): return "\(q) -> \(e)"
         case .success(let m):
-            let records = (m.message.answers + m.message.authorities).map(\.description)
+            // Each section labelled: a referral's NS set is not an answer.
+            var sections: [String] = []
+            if !m.message.answers.isEmpty {
+                sections.append("answer: " + m.message.answers.map(\.description).joined(separator: "; "))
+            }
+            if !m.message.authorities.isEmpty {
+                sections.append("authority: " + m.message.authorities.map(\.description).joined(separator: "; "))
+            }
             return
                 "\(q) @\(m.server) \(m.transport) -> \(m.rcode) [\(m.message.header.flagNames.joined(separator: " "))] "
                 + "\(m.roundTrip.components.attoseconds / 1_000_000_000_000_000 + m.roundTrip.components.seconds * 1000)ms"
-                + (records.isEmpty ? "" : ": " + records.joined(separator: "; "))
+                + (sections.isEmpty ? "" : ": " + sections.joined(separator: " | "))
         }
     }
 

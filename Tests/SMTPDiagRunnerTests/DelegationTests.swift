@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// A referral is its own kind of answer (RFC 1034 §4.3.2): asked at the parent, a name at or below a zone cut
+/// comes back without AA, the NS set in the authority section. Against three servers nobody here wrote.
+@Suite(
+    "Delegations: referrals from NSD, Knot and BIND",
+    .enabled(if: E2E.enabled, "the lab is not running: start it with scripts/lab up"), .serialized)
+struct DelegationTests {
+    static let spec = """
+        version: 1
+        dns_servers: { nsd: 127.0.0.10, knot: 127.0.0.12, bind: "127.0.0.1:5300" }
+        defaults: { dns: { servers: [nsd, knot, bind], transports: [udp, tcp] } }
+        domains:
+          example.test:
+            records:
+              - { name: sub, type: NS, equals: [ns1.example.test.] }
+              - { name: sub, type: NS, count: 1 }
+              - { name: sub, type: NS, absent: true }
+              - { name: sub, type: A, absent: true }
+              - { name: host.sub, type: A, absent: true }
+              - { name: host.sub, type: MX, count: 0 }
+              - { name: sub, type: DS, count: 1 }
+
+        """
+
+    @Test func referralsAreReadAsDelegationsNeverAsNoRecords() throws {
+        let path = E2E.temp("delegation.yaml")
+        try Self.spec.write(toFile: path, atomically: true, encoding: .utf8)
+        let json = E2E.temp("delegation.json")
+        let r = try E2E.run(["run", path, "--format", "json", "--report", "json=\(json)"])
+        #expect(r.code == 1, "\(r.stderr)")
+        let checks = E2E.checks(try E2E.json(json))
+        func statuses(_ fragment: String) -> [String: String] {
+            var out: [String: String] = [:]
+            for c in checks {
+                guard let id = c["id"] as? String, id.contains(fragment) else { continue }
+                out[id] = c["status"] as? String
+            }
+            return out
+        }
+        func expect(_ fragment: String, _ status: String, message: String? = nil) {
+            let found = statuses(fragment)
+            #expect(found.count == 6, "\(fragment): \(found)")  // three servers, two transports
+            for (id, s) in found { #expect(s == status, "\(id): \(s)") }
+            if let message {
+                for c in checks where (c["id"] as? String)?.contains(fragment) == true {
+                    #expect((c["message"] as? String)?.contains(message) == true, "\(c["message"] ?? "")")
+                }
+            }
+        }
+        expect("records[sub NS]", "pass")
+        expect("records[sub NS #2]", "pass")
+        expect("records[sub NS #3]", "fail")
+        expect("records[sub A]", "error", message: "delegates sub.example.test. to ns1.example.test.")
+        expect("records[host.sub A]", "error", message: "a referral, not an answer")
+        expect("records[host.sub MX]", "error", message: "a referral, not an answer")
+        expect("records[sub DS]", "pass")
+        // The evidence says which section the NS set came from.
+        let referral = try #require(checks.first { ($0["id"] as? String)?.contains("records[sub A]@nsd") == true })
+        let dns = ((referral["evidence"] as? [String: Any])?["dns"] as? [String]) ?? []
+        #expect(dns.contains { $0.contains("-> NOERROR") && $0.contains(": authority: sub.example.test. 3600 IN NS") }, "\(dns)")
+    }
+}
