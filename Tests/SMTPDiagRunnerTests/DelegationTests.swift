@@ -62,3 +62,34 @@ struct DelegationTests {
         #expect(dns.contains { $0.contains("-> NOERROR") && $0.contains(": authority: sub.example.test. 3600 IN NS") }, "\(dns)")
     }
 }
+
+/// The lab itself: every process checked by `status`, and none tied to the terminal that started it.
+@Suite("The lab", .enabled(if: E2E.enabled, "the lab is not running: start it with scripts/lab up"))
+struct LabTests {
+    static func output(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = E2E.repository
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func statusChecksEveryServerAndEachRunsInItsOwnSession() throws {
+        let (code, text) = try Self.output(["scripts/lab", "status"])
+        #expect(code == 0, "\(text)")
+        for name in ["nsd", "knot", "bind", "postfix", "tarpit"] { #expect(text.contains("\(name): up"), "\(text)") }
+        for name in ["nsd", "knot", "bind", "tarpit"] {
+            let pid = try String(
+                contentsOfFile: E2E.repository.appendingPathComponent("lab/run/\(name).pid").path, encoding: .utf8
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            let (_, sid) = try Self.output(["ps", "-o", "sid=", "-p", pid])
+            #expect(sid.trimmingCharacters(in: .whitespaces.union(.newlines)) == pid, "\(name) is not detached")
+        }
+    }
+}
