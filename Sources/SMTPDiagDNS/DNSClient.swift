@@ -56,12 +56,24 @@ public final class DNSClient: Sendable {
         case .udp:
             return try await queryUDP(question, server: server, options: options)
         case .tcp:
-            do {
-                return try await queryTCP(question, server: server, options: options, fresh: false)
-            } catch .connectionClosed {
-                // The server may close an idle connection just as we reuse it (RFC 7766 §6.2.3): one retry on
-                // a new connection.
-                return try await queryTCP(question, server: server, options: options, fresh: true)
+            // A retry goes to another connection than the one that failed: the server may close an idle
+            // connection just as we reuse it (RFC 7766 §6.2.3: one retry), and a segment lost on a pipelined
+            // connection stalls every query behind it (a timeout: up to `retries` more tries, as over UDP).
+            var used: Channel? = nil
+            var closedRetried = false
+            var timeouts = 0
+            while true {
+                let failed = used
+                do {
+                    return try await queryTCP(question, server: server, options: options, avoiding: failed, used: &used)
+                } catch .connectionClosed where !closedRetried {
+                    closedRetried = true
+                } catch .timeout(let s, let t, _, let d) {
+                    timeouts += 1
+                    guard timeouts <= options.retries, !Task.isCancelled else {
+                        throw .timeout(server: s, transport: t, attempts: timeouts, timeout: d)
+                    }
+                }
             }
         }
     }
@@ -88,7 +100,8 @@ public final class DNSClient: Sendable {
                 socket = try await udp.socket(ipv6: server.isIPv6).get()
             }
         } catch {
-            throw .network(server: server, transport: .udp, reason: "cannot open a UDP socket: \(error)")
+            throw .network(
+                server: server, transport: .udp, reason: "cannot open a UDP socket: \(describeNetworkError(error))")
         }
         let handler = socket.handler
         let loop = socket.channel.eventLoop
@@ -100,19 +113,23 @@ public final class DNSClient: Sendable {
         }
     }
 
-    private func queryTCP(_ question: Question, server: DNSServerAddress, options: DNSQueryOptions, fresh: Bool)
-        async throws(DNSClientError) -> DNSResponse
-    {
+    /// One try over TCP, on a connection other than `avoiding` (the one the previous try failed on); `used` is
+    /// set to the connection this try took.
+    private func queryTCP(
+        _ question: Question, server: DNSServerAddress, options: DNSQueryOptions, avoiding: Channel?,
+        used: inout Channel?
+    ) async throws(DNSClientError) -> DNSResponse {
         let connection: TCPConnectionPool.Connection
-        if !fresh, let open = tcp.openConnection(to: server) {
+        if let open = tcp.openConnection(to: server), open.channel !== avoiding {
             connection = open
         } else {
             do {
-                connection = try await tcp.connection(to: server, fresh: fresh).get()
+                connection = try await tcp.connection(to: server, avoiding: avoiding, timeout: options.timeout).get()
             } catch {
-                throw TCPConnectionPool.classify(error, server: server)
+                throw TCPConnectionPool.classify(error, server: server, timeout: options.timeout)
             }
         }
+        used = connection.channel
         let handler = connection.handler
         let loop = connection.channel.eventLoop
         let query = PendingQuery(question: question, server: server, transport: .tcp, options: options)

@@ -3,6 +3,14 @@ import NIOCore
 import NIOPosix
 import SMTPDiagDNSWire
 
+/// A network error in words: `network unreachable (errno 101)`, not NIO's `sendmsg(descriptor:...) errno: 101`.
+func describeNetworkError(_ error: any Error) -> String {
+    if let io = error as? IOError {
+        return "\(String(cString: strerror(io.errnoCode)).lowercased()) (errno \(io.errnoCode))"
+    }
+    return "\(error)"
+}
+
 /// Matches framed answers on one TCP connection to the queries pipelined on it (RFC 7766 §6.2.1),
 /// by id and then question.
 final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeouts {
@@ -66,7 +74,7 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
         context.write(wrapOutboundOut(framed)).assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[id] === p else { return }
             self.pending[id] = nil
-            p.fail(.network(server: self.server, transport: .tcp, reason: "\(error)"))
+            p.fail(.network(server: self.server, transport: .tcp, reason: describeNetworkError(error)))
         }
         scheduleSweep(context)
     }
@@ -111,7 +119,7 @@ final class TCPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(.network(server: server, transport: .tcp, reason: "\(error)"))
+        failAll(.network(server: server, transport: .tcp, reason: describeNetworkError(error)))
         context.close(promise: nil)
     }
 
@@ -139,7 +147,6 @@ final class TCPConnectionPool: Sendable {
     private let group: any EventLoopGroup
     private let statistics: NIOLockedValueBox<DNSClientStatistics>
     private let ids: any MessageIDGenerator
-    private let connectTimeout: TimeAmount
     /// A connection per server, and per event loop for queries made on one (so that they cross no thread).
     struct Key: Hashable {
         let server: DNSServerAddress
@@ -148,14 +155,10 @@ final class TCPConnectionPool: Sendable {
     private let connections = NIOLockedValueBox<[Key: EventLoopFuture<Connection>]>([:])
     private let loops: [any EventLoop]
 
-    init(
-        group: any EventLoopGroup, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator,
-        connectTimeout: TimeAmount = .seconds(5)
-    ) {
+    init(group: any EventLoopGroup, statistics: NIOLockedValueBox<DNSClientStatistics>, ids: any MessageIDGenerator) {
         self.group = group
         self.statistics = statistics
         self.ids = ids
-        self.connectTimeout = connectTimeout
         self.loops = Array(group.makeIterator())
     }
 
@@ -175,30 +178,45 @@ final class TCPConnectionPool: Sendable {
         return ready.withLockedValue { $0[k] }
     }
 
-    func connection(to server: DNSServerAddress, fresh: Bool) -> EventLoopFuture<Connection> {
+    /// The connection to `server`, opened within `timeout`: the current one, unless it is `avoiding` (a try
+    /// failed on it), and then a new one that takes its place for the queries after.
+    func connection(to server: DNSServerAddress, avoiding: Channel?, timeout: Duration) -> EventLoopFuture<Connection> {
         let loop = currentLoop
         let k = key(server, loop)
-        return connections.withLockedValue { table in
-            if !fresh, let existing = table[k] { return existing }
-            let f = open(server, on: loop ?? group.next())
+        // The current connection is to be avoided only when it is the established one a try failed on; one still
+        // opening is new.
+        let current = ready.withLockedValue { $0[k] }
+        let replace = avoiding != nil && current?.channel === avoiding
+        // New queries no longer take the stalled connection; the queries already on it keep their own deadlines.
+        if replace { ready.withLockedValue { r in if r[k]?.channel === avoiding { r[k] = nil } } }
+        let (f, created) = connections.withLockedValue { table -> (EventLoopFuture<Connection>, Bool) in
+            if !replace, let existing = table[k] { return (existing, false) }
+            let f = open(server, on: loop ?? group.next(), timeout: timeout)
             table[k] = f
-            // A failed or closed connection leaves the tables, so the next query opens a new one.
-            f.whenFailure { [connections] _ in
-                connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
-            }
-            f.whenSuccess { [connections, ready] c in
-                let current = connections.withLockedValue { t in t[k] === f }
-                if current { ready.withLockedValue { $0[k] = c } }
-                c.channel.closeFuture.whenComplete { _ in
-                    connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
-                    ready.withLockedValue { r in if r[k]?.channel === c.channel { r[k] = nil } }
-                }
-            }
-            return f
+            return (f, true)
         }
+        guard created else { return f }
+        // Callbacks only once the lock is let go of: a connect that fails at once (network unreachable) runs
+        // them right here, and taking the lock again inside itself deadlocked the event loop (the run never
+        // ended, and neither its deadline nor Ctrl-C could end it).
+        // A failed or closed connection leaves the tables, so the next query opens a new one.
+        f.whenFailure { [connections] _ in
+            connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
+        }
+        f.whenSuccess { [connections, ready] c in
+            let current = connections.withLockedValue { t in t[k] === f }
+            if current { ready.withLockedValue { $0[k] = c } }
+            c.channel.closeFuture.whenComplete { _ in
+                connections.withLockedValue { t in if t[k] === f { t[k] = nil } }
+                ready.withLockedValue { r in if r[k]?.channel === c.channel { r[k] = nil } }
+            }
+        }
+        return f
     }
 
-    private func open(_ server: DNSServerAddress, on loop: any EventLoop) -> EventLoopFuture<Connection> {
+    private func open(_ server: DNSServerAddress, on loop: any EventLoop, timeout: Duration)
+        -> EventLoopFuture<Connection>
+    {
         let address: SocketAddress
         do {
             address = try server.socketAddress()
@@ -208,7 +226,7 @@ final class TCPConnectionPool: Sendable {
         let statistics = self.statistics
         let ids = self.ids
         return ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(timeout.timeAmount)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -219,7 +237,7 @@ final class TCPConnectionPool: Sendable {
             }
             .connect(to: address)
             .flatMapError { error in
-                loop.makeFailedFuture(Self.classify(error, server: server))
+                loop.makeFailedFuture(Self.classify(error, server: server, timeout: timeout))
             }
             .flatMap { channel in
                 channel.pipeline.handler(type: TCPDemuxHandler.self).map { handler in
@@ -228,16 +246,16 @@ final class TCPConnectionPool: Sendable {
             }
     }
 
-    static func classify(_ error: any Error, server: DNSServerAddress) -> DNSClientError {
+    static func classify(_ error: any Error, server: DNSServerAddress, timeout: Duration) -> DNSClientError {
         if let e = error as? DNSClientError { return e }
-        let text = "\(error)"
-        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
+        if let io = error as? IOError, io.errnoCode == ECONNREFUSED {
             return .connectionRefused(server: server, transport: .tcp)
         }
+        if "\(error)".contains("refused") { return .connectionRefused(server: server, transport: .tcp) }
         if error is ChannelError, case .connectTimeout = error as? ChannelError {
-            return .timeout(server: server, transport: .tcp, attempts: 1, timeout: .seconds(5))
+            return .timeout(server: server, transport: .tcp, attempts: 1, timeout: timeout)
         }
-        return .network(server: server, transport: .tcp, reason: text)
+        return .network(server: server, transport: .tcp, reason: describeNetworkError(error))
     }
 
     func close() async {

@@ -106,7 +106,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
         write.assumeIsolated().whenFailure { [weak self] error in
             guard let self, self.pending[key] === p else { return }
             self.pending[key] = nil
-            p.fail(.network(server: p.server, transport: .udp, reason: "\(error)"))
+            p.fail(.network(server: p.server, transport: .udp, reason: describeNetworkError(error)))
         }
         scheduleSweep(context)
     }
@@ -222,12 +222,14 @@ final class UDPSocketPool: Sendable {
 
     /// A socket for the family, once the first ones are open.
     func socket(ipv6: Bool) -> EventLoopFuture<Socket> {
-        let future = opening.withLockedValue { table -> EventLoopFuture<Void> in
-            if let f = table[ipv6] { return f }
+        let (future, created) = opening.withLockedValue { table -> (EventLoopFuture<Void>, Bool) in
+            if let f = table[ipv6] { return (f, false) }
             let f = openAll(ipv6: ipv6)
             table[ipv6] = f
-            return f
+            return (f, true)
         }
+        // Outside the lock: a bind that fails at once runs this here (see TCPConnectionPool.connection).
+        if created { future.whenFailure { [opening] _ in opening.withLockedValue { $0[ipv6] = nil } } }
         return future.flatMapThrowing { [self] in
             guard let s = openSocket(ipv6: ipv6) else { throw ChannelError.ioOnClosedChannel }
             return s
@@ -240,7 +242,6 @@ final class UDPSocketPool: Sendable {
         let count = max(socketsPerFamily, loops.count)
         let opened = (0..<count).map { i in openOne(ipv6: ipv6, on: loops[i % loops.count]) }
         let all = EventLoopFuture.whenAllSucceed(opened, on: loops[0])
-        all.whenFailure { [opening] _ in opening.withLockedValue { $0[ipv6] = nil } }
         return all.map { [ready] list in ready.withLockedValue { $0[ipv6] = list } }
     }
 

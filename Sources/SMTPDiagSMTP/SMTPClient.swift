@@ -125,6 +125,10 @@ public final class SMTPClient: Sendable {
     }
 
     static func describe(_ error: Error) -> String {
+        if let io = error as? IOError {
+            if io.errnoCode == ECONNREFUSED { return "connection refused" }
+            return "\(String(cString: strerror(io.errnoCode)).lowercased()) (errno \(io.errnoCode))"
+        }
         let text = "\(error)"
         if text.contains("refused") || text.contains("errno: 111") { return "connection refused" }
         if let e = error as? ChannelError, case .connectTimeout(let t) = e {

@@ -59,7 +59,9 @@ struct DelegationTests {
         // The evidence says which section the NS set came from.
         let referral = try #require(checks.first { ($0["id"] as? String)?.contains("records[sub A]@nsd") == true })
         let dns = ((referral["evidence"] as? [String: Any])?["dns"] as? [String]) ?? []
-        #expect(dns.contains { $0.contains("-> NOERROR") && $0.contains(": authority: sub.example.test. 3600 IN NS") }, "\(dns)")
+        #expect(
+            dns.contains { $0.contains("-> NOERROR") && $0.contains(": authority: sub.example.test. 3600 IN NS") },
+            "\(dns)")
     }
 }
 
