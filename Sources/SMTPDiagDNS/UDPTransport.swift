@@ -26,6 +26,8 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
     var exhausted: (() -> Void)?
     /// Replaced: no new query is given to it; it closes once its last query is answered or timed out.
     private var retired = false
+    /// Closing or closed: from then on every query goes to `successor`.
+    private var closing = false
     private var lastSend = NIODeadline.now()
     private var closer: RepeatedTask?
 
@@ -52,6 +54,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
             let handler = loopBound.value
             guard handler.pending.isEmpty, NIODeadline.now() - handler.lastSend > .milliseconds(500) else { return }
             task.cancel()
+            handler.closing = true
             handler.context?.close(promise: nil)
         }
     }
@@ -61,7 +64,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
 
     /// Sends a query with a fresh id that no other query in flight to the same server uses.
     func send(_ p: PendingQuery, address: SocketAddress) {
-        if context == nil, let successor {
+        if closing || context == nil, let successor {
             successor.send(p, address: address)
             return
         }
@@ -166,6 +169,7 @@ final class UDPDemuxHandler: ChannelInboundHandler, FlushCoalescing, SweepsTimeo
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closing = true
         stopSweep()
         closer?.cancel()
         let all = pending

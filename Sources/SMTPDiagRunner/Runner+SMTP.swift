@@ -209,11 +209,20 @@ extension Runner {
                 }
             }
         case .extensions:
-            let have = Set(record.extensions)
+            // Judged on what holds for the session (inside TLS when TLS was used); STARTTLS, only ever offered
+            // before TLS (RFC 3207 §4.2), on the first EHLO. Both lists are reported.
+            let after = Set(record.extensions)
+            let before = Set(record.extensionsBeforeTLS)
             r.expected = plan.extensions.joined(separator: ", ")
-            r.actual = record.extensions.joined(separator: ", ")
+            if record.tls != nil, record.ehloAfterTLS != nil {
+                r.actual =
+                    "before TLS: \(record.extensionsBeforeTLS.joined(separator: ", ")); "
+                    + "after TLS: \(record.extensions.joined(separator: ", "))"
+            } else {
+                r.actual = record.extensions.joined(separator: ", ")
+            }
             if record.ehlo == nil && record.ehloAfterTLS == nil { return notReached() }
-            r.missing = plan.extensions.filter { !have.contains($0) }
+            r.missing = plan.extensions.filter { $0 == "STARTTLS" ? !before.contains($0) : !after.contains($0) }
             r.status = r.missing.isEmpty ? .pass : .fail
             r.message =
                 r.missing.isEmpty

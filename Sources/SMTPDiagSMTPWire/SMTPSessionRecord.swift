@@ -101,15 +101,15 @@ public struct SMTPSessionRecord: Hashable, Sendable {
 
     public init() {}
 
-    /// Every EHLO keyword advertised, before TLS and after it: STARTTLS is only advertised before
-    /// (RFC 3207 §4.2), AUTH often only after.
+    /// The EHLO keywords that hold for the session: those advertised inside TLS when TLS was used (RFC 3207
+    /// §4.2: the client must discard what it learnt before), else those of the first EHLO.
     public var extensions: [String] {
-        var out: [String] = []
-        for k in (ehlo?.ehloKeywords ?? []) + (ehloAfterTLS?.ehloKeywords ?? []) where !out.contains(k) {
-            out.append(k)
-        }
-        return out
+        if tls != nil, let after = ehloAfterTLS { return after.ehloKeywords }
+        return extensionsBeforeTLS
     }
+
+    /// The keywords of the first EHLO (STARTTLS is only ever advertised there).
+    public var extensionsBeforeTLS: [String] { ehlo?.ehloKeywords ?? [] }
 
     public func rcptReply(_ address: String) -> SMTPReply? { rcpt.first { $0.address == address }?.reply }
 

@@ -39,7 +39,7 @@ public struct SMTPSessionConfiguration: Hashable, Sendable {
 
 /// The SMTPDiag dialogue as a value type: events in, actions out, no I/O (RFC 5321 §3, §4.1;
 /// STARTTLS per RFC 3207). Connect, banner, EHLO (HELO when EHLO gets 5xx), STARTTLS when offered or
-/// required, EHLO again, MAIL FROM, one RCPT per recipient (RSET and MAIL again after 503), QUIT.
+/// required, EHLO again, then for each recipient MAIL FROM and RCPT, with RSET between, and QUIT.
 public struct SMTPSessionStateMachine<C: Clock>: Sendable where C.Duration == Duration {
     public enum Action: Hashable, Sendable {
         case send(SMTPCommand)
@@ -179,12 +179,9 @@ public struct SMTPSessionStateMachine<C: Clock>: Sendable where C.Duration == Du
             if reply.code == 421 { return finishQuietly() }
             let next = i + 1
             guard next < configuration.recipients.count else { return send(.quit, .quit) }
-            if reply.code == 503 {
-                // Bad sequence: the server dropped the transaction. Start a new one for the next recipient.
-                state = .rset(next: next)
-                return send(.rset, .rset(next: next))
-            }
-            return sendRcpt(next)
+            // Each recipient in a transaction of its own (RSET, MAIL FROM again): a server that counts rejected
+            // recipients per transaction, or drops it after a 503, judges each alone.
+            return send(.rset, .rset(next: next))
         case .rset(let next):
             guard reply.code / 100 == 2, let from = configuration.mailFrom else {
                 record.rsetRefusal = reply

@@ -166,3 +166,50 @@ final class FakeTCPServer: Sendable {
         }
     }
 }
+
+/// A TCP server that never answers on its first connection (a stalled segment, as through a lossy link) and
+/// answers every query on the connections after it. Counts connections.
+final class StallingTCPServer: Sendable {
+    let channel: Channel
+    let connections: NIOLockedValueBox<Int>
+    var address: DNSServerAddress { DNSServerAddress(host: "127.0.0.1", port: channel.localAddress?.port ?? 0) }
+
+    private init(channel: Channel, connections: NIOLockedValueBox<Int>) {
+        self.channel = channel
+        self.connections = connections
+    }
+
+    static func start() async throws -> StallingTCPServer {
+        let connections = NIOLockedValueBox(0)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { ch in
+                let n = connections.withLockedValue { c -> Int in
+                    c += 1
+                    return c
+                }
+                return ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    try ch.pipeline.syncOperations.addHandler(Handler(silent: n == 1))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return StallingTCPServer(channel: channel, connections: connections)
+    }
+
+    func stop() async { try? await channel.close() }
+
+    final class Handler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let silent: Bool
+        init(silent: Bool) { self.silent = silent }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var b = unwrapInboundIn(data)
+            guard !silent, let q = try? Message.decode(from: &b) else { return }
+            var out = ByteBuffer()
+            DNSTCPFrameParser.frame(makeReply(.correct, to: q), into: &out)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+    }
+}

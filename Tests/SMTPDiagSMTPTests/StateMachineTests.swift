@@ -58,7 +58,9 @@ struct StateMachineTests {
         #expect(m.tlsEstablished(Self.tls) == .send(.ehlo("diag.example.net")))
         #expect(m.received(reply(Self.ehloPlain)) == .send(.mailFrom("")))
         #expect(m.received(reply("250 2.1.0 Ok")) == .send(.rcptTo("postmaster@example.test")))
-        #expect(m.received(reply("250 2.1.5 Ok")) == .send(.rcptTo("nobody@example.test")))
+        #expect(m.received(reply("250 2.1.5 Ok")) == .send(.rset))
+        #expect(m.received(reply("250 2.0.0 Ok")) == .send(.mailFrom("")))
+        #expect(m.received(reply("250 2.1.0 Ok")) == .send(.rcptTo("nobody@example.test")))
         #expect(m.received(reply("550 5.1.1 <nobody@example.test>: User unknown")) == .send(.quit))
         #expect(m.received(reply("221 2.0.0 Bye")) == .close)
         #expect(m.isDone)
@@ -66,11 +68,13 @@ struct StateMachineTests {
         #expect(r.failure == nil)
         #expect(r.tls?.version == "TLSv1.3")
         #expect(r.rcptReply("nobody@example.test")?.enhanced == "5.1.1")
-        #expect(r.extensions == ["PIPELINING", "STARTTLS"])
+        // After TLS, what the server says inside TLS counts (RFC 3207 §4.2: STARTTLS only before it).
+        #expect(r.extensions == ["PIPELINING"])
+        #expect(r.extensionsBeforeTLS == ["PIPELINING", "STARTTLS"])
         #expect(
             r.transcript.filter { $0.direction == .sent }.map(\.text) == [
                 "EHLO diag.example.net", "STARTTLS", "EHLO diag.example.net", "MAIL FROM:<>",
-                "RCPT TO:<postmaster@example.test>",
+                "RCPT TO:<postmaster@example.test>", "RSET", "MAIL FROM:<>",
                 "RCPT TO:<nobody@example.test>", "QUIT",
             ])
     }
@@ -131,9 +135,32 @@ struct StateMachineTests {
         #expect(m.received(reply("503 5.5.1 Error: need MAIL command")) == .send(.rset))
         #expect(m.received(reply("250 ok")) == .send(.mailFrom("")))
         #expect(m.received(reply("250 ok")) == .send(.rcptTo("b@x.test")))
+        #expect(m.received(reply("250 ok")) == .send(.rset))
+        #expect(m.received(reply("250 ok")) == .send(.mailFrom("")))
         #expect(m.received(reply("250 ok")) == .send(.rcptTo("c@x.test")))
         #expect(m.received(reply("250 ok")) == .send(.quit))
         #expect(m.record.rcpt.map(\.address) == ["a@x.test", "b@x.test", "c@x.test"])
+    }
+
+    @Test func eachRecipientInATransactionOfItsOwn() {
+        // Contract: RSET between RCPT entries. A server counting rejected recipients per transaction must never
+        // see them summed.
+        var m = Self.started(Self.config(starttls: .off, recipients: ["a@x.test", "b@x.test"]))
+        _ = m.received(reply("220 x"))
+        _ = m.received(reply(Self.ehloPlain))
+        #expect(m.received(reply("250 ok")) == .send(.rcptTo("a@x.test")))
+        #expect(m.received(reply("550 5.1.1 unknown")) == .send(.rset))
+        #expect(m.received(reply("250 2.0.0 Ok")) == .send(.mailFrom("")))
+        #expect(m.received(reply("250 ok")) == .send(.rcptTo("b@x.test")))
+        #expect(m.received(reply("250 ok")) == .send(.quit))
+        // RSET refused: the session ends, and says why.
+        var refused = Self.started(Self.config(starttls: .off, recipients: ["a@x.test", "b@x.test"]))
+        _ = refused.received(reply("220 x"))
+        _ = refused.received(reply(Self.ehloPlain))
+        _ = refused.received(reply("250 ok"))
+        _ = refused.received(reply("250 ok"))
+        #expect(refused.received(reply("502 5.5.2 no RSET here")) == .send(.quit))
+        #expect(refused.record.rsetRefusal?.code == 502)
     }
 
     @Test func bannerHasItsOwnTimeout() {
