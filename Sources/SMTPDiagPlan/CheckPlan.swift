@@ -132,6 +132,26 @@ public indirect enum CheckKind: Hashable, Sendable {
     /// One step of the SMTP session(s) to a host selection.
     case smtp(session: SMTPSessionPlan, step: SMTPStep)
 
+    /// Whether the check asks the system resolvers (`system`, or `authoritative` found through them).
+    public var usesSystemResolvers: Bool {
+        func system(_ t: ServerTarget) -> Bool {
+            switch t {
+            case .system, .authoritative(_, .system): return true
+            default: return false
+            }
+        }
+        switch self {
+        case .discovery(_, let via): return via == .system
+        case .records(_, _, _, let s, _), .soaField(_, _, let s, _), .mxResolves(_, let s, _),
+            .smtpHosts(_, _, let s, _):
+            return system(s)
+        case .soaConsistency(_, let servers, _, _): return servers.contains(where: system)
+        case .smtp(let session, _):
+            if case .host(let h) = session.target, case .address = h.host { return false }
+            return system(session.resolver)
+        }
+    }
+
     /// An SMTP session step or the lookup of its hosts (what `--skip smtp` leaves out).
     public var isSMTP: Bool {
         switch self {

@@ -67,7 +67,8 @@ public struct DiagReporter: Sendable {
         func domainRecords(_ side: String, _ domain: String, _ reasons: [String]) {
             out.append(action("Checking \(side) domain records."))
             let checks = with("\(side).mx@") + with("\(side).mx_resolves@")
-            for r in checks.sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
+            // Only what was asked: a lookup skipped because an earlier one failed was never sent.
+            for r in checks.sorted(by: { $0.id.rawValue < $1.id.rawValue }) where r.status != .skip {
                 let transport = r.id.rawValue.hasSuffix("/tcp") ? "TCP" : "UDP"
                 let kind = part(r).hasPrefix("\(side).mx_resolves") ? "A records of the MX hosts" : "MX records"
                 let line = "Checking \(kind) using \(transport): \(domain). \(r.message)"

@@ -49,6 +49,9 @@ public struct JUnitReporter: Reporter {
             suites[r.location.file]?.counts[r.status, default: 0] += 1
             suites[r.location.file]?.time += r.duration.seconds
         }
+        // Checks run concurrently: the sum of a file's check times can exceed the whole run. A suite's time is
+        // never more than the run's.
+        let runTime = report.duration.seconds
         let files = suites.keys.sorted()
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"smtpdiag-spec\" tests=\"\(report.results.count)\" failures=\"\(report.count(.fail))\" "
@@ -59,7 +62,7 @@ public struct JUnitReporter: Reporter {
             let count = { (s: CheckStatus) in suite.counts[s] ?? 0 }
             x +=
                 "  <testsuite name=\"\(Self.escape(options.path(file)))\" tests=\"\(suite.indices.count)\" failures=\"\(count(.fail))\" "
-            x += "errors=\"\(count(.error))\" skipped=\"\(count(.skip))\" time=\"\(suite.time)\">\n"
+            x += "errors=\"\(count(.error))\" skipped=\"\(count(.skip))\" time=\"\(min(suite.time, runTime))\">\n"
             for i in suite.indices {
                 if x.utf8.count >= 1 << 20 {
                     emit(x)
@@ -76,15 +79,23 @@ public struct JUnitReporter: Reporter {
                 if !r.extra.isEmpty { body.append("extra: " + r.extra.joined(separator: ", ")) }
                 body.append("at \(options.path(r.location.file)):\(r.location.line):\(r.location.column)")
                 let text = Self.escape(body.joined(separator: "\n"))
+                // The evidence of a check that did not pass (DNS answers, SMTP transcript, TLS) as its output.
+                let evidence =
+                    r.evidence.dns.map { "dns: \($0)" } + r.evidence.smtp
+                    + r.evidence.tls.sorted { $0.key < $1.key }.map { "tls \($0.key): \($0.value)" }
+                let out =
+                    evidence.isEmpty || r.status == .pass
+                    ? "" : "      <system-out>\(Self.escape(evidence.joined(separator: "\n")))</system-out>\n"
                 switch r.status {
                 case .pass: x += "/>\n"
                 case .fail:
                     x +=
-                        ">\n      <failure message=\"\(Self.escape(r.message))\" type=\"fail\">\(text)</failure>\n    </testcase>\n"
+                        ">\n      <failure message=\"\(Self.escape(r.message))\" type=\"fail\">\(text)</failure>\n\(out)    </testcase>\n"
                 case .error:
                     x +=
-                        ">\n      <error message=\"\(Self.escape(r.message))\" type=\"error\">\(text)</error>\n    </testcase>\n"
-                case .skip: x += ">\n      <skipped message=\"\(Self.escape(r.message))\"/>\n    </testcase>\n"
+                        ">\n      <error message=\"\(Self.escape(r.message))\" type=\"error\">\(text)</error>\n\(out)    </testcase>\n"
+                case .skip:
+                    x += ">\n      <skipped message=\"\(Self.escape(r.message))\"/>\n\(out)    </testcase>\n"
                 }
             }
             x += "  </testsuite>\n"

@@ -5,6 +5,26 @@ import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
 
+/// Seconds since 1970 as RFC 3339 UTC (`2026-12-01T15:20:55Z`), without Foundation.
+func rfc3339(_ seconds: Int) -> String {
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secondOfDay = seconds - days * 86_400
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    let y = String(year)
+    return "\(String(repeating: "0", count: max(0, 4 - y.count)))\(y)-\(two(month))-\(two(day))T"
+        + "\(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):\(two(secondOfDay % 60))Z"
+}
+
 extension Runner {
     /// Finds the SMTP hosts of a session: every address of every MX exchange (RFC 5321 §5.1, with the
     /// implicit MX when there is none), or the A/AAAA of a named host.
@@ -125,14 +145,16 @@ extension Runner {
                 + record.transcript.map(\.description)
             if let tls = record.tls {
                 r.evidence.tls = [
-                    "version": tls.version, "subject": tls.subject, "issuer": tls.issuer,
+                    "version": tls.version, "cipher": tls.cipher ?? "not reported", "subject": tls.subject,
+                    "issuer": tls.issuer,
                     "subject_alternative_names": tls.subjectAlternativeNames.joined(separator: ", "),
-                    "not_valid_before": String(tls.notValidBefore), "not_valid_after": String(tls.notValidAfter),
+                    "not_valid_before": rfc3339(tls.notValidBefore), "not_valid_after": rfc3339(tls.notValidAfter),
                     "certificate_sha256": tls.certificateSHA256, "spki_sha256": tls.spkiSHA256,
                     "verified": String(tls.verified),
                 ]
             }
             Self.judge(step, plan: plan, record: record, into: &r)
+            r.duration = Self.stepDuration(step, record)
             out.append(r)
         }
         return out
@@ -247,6 +269,7 @@ extension Runner {
                     // The handshake is part of what `starttls:` asserts.
                     r.status = .fail
                     r.message = "TLS handshake failed: \(why)"
+                    r.actual = "\(record.starttls?.code ?? 220), then the TLS handshake failed"
                 }
             }
         case .mailFrom:
@@ -257,6 +280,25 @@ extension Runner {
         case .quit:
             reply(record.quit, plan.quit)
         }
+    }
+
+    /// How long one step took: from its command to the reply (the banner: from the connection), read off the
+    /// transcript's times; zero for a step never sent.
+    static func stepDuration(_ step: SMTPStep, _ record: SMTPSessionRecord) -> Duration {
+        let lines = record.transcript
+        let start: Int?
+        switch step {
+        case .banner: start = lines.firstIndex { $0.direction == .info }
+        case .ehlo, .extensions: start = lines.firstIndex { $0.direction == .sent && $0.text.hasPrefix("EHLO ") }
+        case .starttls: start = lines.firstIndex { $0.direction == .sent && $0.text == "STARTTLS" }
+        case .mailFrom: start = lines.firstIndex { $0.direction == .sent && $0.text.hasPrefix("MAIL FROM:") }
+        case .rcpt(_, let address):
+            start = lines.firstIndex { $0.direction == .sent && $0.text == "RCPT TO:<\(address)>" }
+        case .quit: start = lines.firstIndex { $0.direction == .sent && $0.text == "QUIT" }
+        }
+        guard let s = start else { return .zero }
+        let end = lines[(s + 1)...].first { $0.direction == .received }?.at ?? lines.last?.at ?? lines[s].at
+        return max(.zero, end - lines[s].at)
     }
 
     /// The reply that ended a session before its last step, and whether a check of this session already

@@ -207,7 +207,8 @@ public final class Runner: Sendable {
             results = await smtpStep(check, session: session, step: step)
         }
         let elapsed = start.duration(to: clock.now)
-        for i in results.indices { results[i].duration = elapsed }
+        // An SMTP step has its own time (from the session's transcript); every other check took this long.
+        if case .smtp = check.kind {} else { for i in results.indices { results[i].duration = elapsed } }
         return results
     }
 

@@ -93,7 +93,7 @@ public final class SMTPClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         SMTPSessionHandler(
                             machine: initial, peer: peer, serverName: serverName, tlsContext: tlsContext,
-                            verify: tls.verify, promise: promise))
+                            verify: tls.verify, minimumVersion: tls.minimumVersion, promise: promise))
                 }
             }
         let channel: Channel
@@ -157,6 +157,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private let serverName: String?
     private let tlsContext: Result<NIOSSLContext, Error>?
     private let verify: Bool
+    private let minimumVersion: SMTPTLSVersion
     private let promise: EventLoopPromise<SMTPSessionRecord>
     private var timer: Scheduled<Void>?
     private var completed = false
@@ -168,8 +169,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
 
     init(
         machine: SMTPSessionStateMachine<ContinuousClock>, peer: String, serverName: String?,
-        tlsContext: Result<NIOSSLContext, Error>?, verify: Bool, promise: EventLoopPromise<SMTPSessionRecord>
+        tlsContext: Result<NIOSSLContext, Error>?, verify: Bool, minimumVersion: SMTPTLSVersion,
+        promise: EventLoopPromise<SMTPSessionRecord>
     ) {
+        self.minimumVersion = minimumVersion
         self.machine = machine
         self.peer = peer
         self.serverName = serverName
@@ -230,7 +233,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         if let e = error as? SMTPProtocolError {
             perform(machine.protocolError(e), context: context)
         } else if machine.phase == .tlsHandshake || error is NIOSSLError || error is BoringSSLError {
-            perform(machine.tlsFailed("\(error)"), context: context)
+            perform(
+                machine.tlsFailed("\(TLSFailureText.describe(error, minimumVersion: minimumVersion)) (\(peer))"),
+                context: context)
         } else {
             machine.noteInfo("network error: \(error)")
             perform(machine.closedByPeer(), context: context)
@@ -245,7 +250,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
             let info = tlsInfo(context: context)
             if verify, let problem = Self.nameProblem(serverName, info) {
-                perform(machine.tlsFailed(problem), context: context)
+                perform(machine.tlsFailed("\(problem) (\(peer))"), context: context)
                 return
             }
             perform(machine.tlsEstablished(info), context: context)

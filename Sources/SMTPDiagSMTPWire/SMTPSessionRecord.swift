@@ -75,6 +75,12 @@ public struct TranscriptLine: Hashable, Sendable, CustomStringConvertible {
     public var direction: Direction
     public var text: String
 
+    public init(at: Duration, direction: Direction, text: String) {
+        self.at = at
+        self.direction = direction
+        self.text = text
+    }
+
     public var description: String { "\(direction.rawValue): \(text)" }
 }
 

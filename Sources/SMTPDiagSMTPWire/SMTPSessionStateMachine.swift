@@ -211,9 +211,9 @@ public struct SMTPSessionStateMachine<C: Clock>: Sendable where C.Duration == Du
         return send(.ehlo(configuration.helo), .ehloAfterTLS)
     }
 
+    /// The handshake (or the check of its certificate) failed; said once, by `finish`.
     public mutating func tlsFailed(_ reason: String) -> Action {
-        note(.info, "TLS handshake failed: \(reason)")
-        return finish(.tlsFailed(reason))
+        finish(.tlsFailed(reason))
     }
 
     public mutating func timedOut() -> Action {

@@ -79,6 +79,15 @@ extension SMTPDiagSpecCommand {
                 ])
             let compiled = PlanCompiler().compile([file])
             try exitOnDiagnostics(compiled.diagnostics)
+            // Say which resolvers the lookups that name no server go to, before asking them.
+            if dns.isEmpty || internalDNS.isEmpty {
+                let which = [dns.isEmpty ? "remote" : nil, internalDNS.isEmpty ? "local" : nil].compactMap { $0 }
+                let resolvers = run.systemResolvers.map(\.description)
+                OutputSink.standardOutput.write(
+                    "The \(which.joined(separator: " and ")) domain lookups use the system resolvers: "
+                        + (resolvers.isEmpty ? "none found in /etc/resolv.conf" : resolvers.joined(separator: ", "))
+                        + ".\n")
+            }
             let reporter = DiagReporter(from: sender, to: recipient)
             let code = await run.execute(plan: compiled.plan, files: []) { report, color in
                 reporter.render(report, options: ReportOptions(color: color, verbose: run.verbose))

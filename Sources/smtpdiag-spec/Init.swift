@@ -26,8 +26,15 @@ extension SMTPDiagSpecCommand {
         @Option(help: "With --smtp: a CA file (PEM) to verify the MX certificates with; the spec refers to it.")
         var tlsCaFile: String?
 
-        @Option(help: "With --smtp: the HELO name. Default: this host's name.")
+        @Option(help: "With --smtp: the HELO name, written into the spec too. Default: this host's name.")
         var helo: String?
+
+        @Option(
+            name: [.customShort("o"), .long],
+            help: ArgumentHelp(
+                "Write the spec to this file (paths in it are then relative to its folder). Default: standard output, "
+                    + "with paths relative to the current folder."))
+        var output: String?
 
         func validate() throws {
             guard (try? DomainName(parsing: domain)) != nil else {
@@ -105,7 +112,7 @@ extension SMTPDiagSpecCommand {
             if smtp {
                 let smtpClient = SMTPClient()
                 let configuration = SMTPSessionConfiguration(
-                    helo: helo ?? ProcessInfo.processInfo.hostName, mailFrom: "",
+                    helo: heloName, mailFrom: "",
                     recipients: ["postmaster@\(zone.description.dropLast())"],
                     starttls: .optional, connectTimeout: .seconds(10), bannerTimeout: .seconds(30),
                     commandTimeout: .seconds(30))
@@ -120,10 +127,19 @@ extension SMTPDiagSpecCommand {
                     }
                 }
             }
-            print(
-                render(
-                    zone: zone, server: server, soa: soa, ns: ns, mx: mx, txt: txt, dmarc: dmarc, tlsa: tlsa,
-                    addresses: addresses, truncated: truncated, sessions: sessions), terminator: "")
+            let spec = render(
+                zone: zone, server: server, soa: soa, ns: ns, mx: mx, txt: txt, dmarc: dmarc, tlsa: tlsa,
+                addresses: addresses, truncated: truncated, sessions: sessions)
+            if let output {
+                do {
+                    try spec.write(toFile: output, atomically: true, encoding: .utf8)
+                } catch {
+                    printError("init: cannot write \(output): \(error.localizedDescription)")
+                    throw ExitCode(3)
+                }
+            } else {
+                print(spec, terminator: "")
+            }
         }
 
         static func quote(_ s: String) -> String {
@@ -150,6 +166,27 @@ extension SMTPDiagSpecCommand {
         /// A line of YAML comment holding text from a server: escaped, so it cannot end the comment.
         static func comment(_ s: String) -> String { terminalSafe(s) }
 
+        var heloName: String { helo ?? ProcessInfo.processInfo.hostName }
+
+        /// The folder the spec's relative paths start from: the output file's, or the current one.
+        var specFolder: URL {
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+            guard let output else { return cwd.standardizedFileURL }
+            return URL(fileURLWithPath: output, relativeTo: cwd).deletingLastPathComponent().standardizedFileURL
+        }
+
+        /// `path` relative to the spec's folder (`../lab/run/tls/ca.pem`), as the spec reads it.
+        func relative(_ path: String) -> String {
+            let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+            let base = specFolder.pathComponents
+            var common = 0
+            while common < min(target.count, base.count) && target[common] == base[common] { common += 1 }
+            let up = Array(repeating: "..", count: base.count - common)
+            let rest = Array(target[common...])
+            let joined = (up + rest).joined(separator: "/")
+            return joined.isEmpty ? "." : joined
+        }
+
         func render(
             zone: DomainName, server: DNSServerAddress, soa: SOA, ns: [DomainName], mx: [MX], txt: [String],
             dmarc: [String],
@@ -159,8 +196,11 @@ extension SMTPDiagSpecCommand {
             let name = String(zone.description.dropLast())
             let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
             var y: [String] = []
-            y.append(
-                "# yaml-language-server: $schema=https://smtpdiag-spec.invalid/schema/v1/smtpdiag-spec.schema.json")
+            // The schema of the repository this runs in, when there is one here (`smtpdiag-spec schema` prints it).
+            let schema = FileManager.default.currentDirectoryPath + "/schema/smtpdiag-spec.schema.json"
+            if FileManager.default.fileExists(atPath: schema) {
+                y.append("# yaml-language-server: $schema=\(relative(schema))")
+            }
             y.append(
                 "# Written by `smtpdiag-spec init \(name)\(dns.map { " -d \($0)" } ?? "")\(smtp ? " --smtp" : "")` on \(date)."
             )
@@ -234,11 +274,17 @@ extension SMTPDiagSpecCommand {
                 guard !seen.isEmpty, sessions.allSatisfy({ f($0.1) != nil }) else { return nil }
                 return seen.count == 1 ? "\(seen[0])" : "[" + seen.map(String.init).joined(separator: ", ") + "]"
             }
-            var y = ["    smtp:", "      hosts: mx"]
+            var y = ["    smtp:", "      hosts: mx", "      helo: \(Self.quote(heloName))   # as init greeted"]
             if let ca = tlsCaFile {
-                y.append("      tls_ca_file: \(Self.quote(URL(fileURLWithPath: ca).path))")
+                y.append("      tls_ca_file: \(Self.quote(relative(URL(fileURLWithPath: ca).path)))")
             } else {
                 y.append("      tls_verify: false   # no CA given to init; set tls_ca_file or trust the system roots")
+            }
+            // What init saw is what the spec expects: a handshake that failed is not pinned as working.
+            let tlsFailed = sessions.filter { if case .tlsFailed = $0.1.failure { return true } else { return false } }
+            if !tlsFailed.isEmpty {
+                y.append(
+                    "      starttls: off   # the TLS handshake failed at init (below); fix it, then remove this line")
             }
             let failures = sessions.filter { $0.1.failure != nil }
             for (host, r) in failures {
@@ -247,11 +293,18 @@ extension SMTPDiagSpecCommand {
             y.append("      expect:")
             if let b = codes({ $0.banner }) { y.append("        banner: \(b)") }
             if let e = codes({ $0.ehlo }) { y.append("        ehlo: \(e)") }
-            var everywhere = Set(sessions.first?.1.extensions ?? [])
-            for (_, r) in sessions.dropFirst() { everywhere.formIntersection(r.extensions) }
+            // As the run judges them: STARTTLS on the first EHLO, the others on the one that holds (inside TLS).
+            func keywords(_ r: SMTPSessionRecord) -> Set<String> {
+                var k = Set(tlsFailed.isEmpty ? r.extensions : r.extensionsBeforeTLS)
+                k.remove("STARTTLS")
+                if r.extensionsBeforeTLS.contains("STARTTLS") { k.insert("STARTTLS") }
+                return k
+            }
+            var everywhere = sessions.first.map { keywords($0.1) } ?? []
+            for (_, r) in sessions.dropFirst() { everywhere.formIntersection(keywords(r)) }
             let pinned = ["STARTTLS", "PIPELINING", "8BITMIME", "SMTPUTF8"].filter(everywhere.contains)
             if !pinned.isEmpty { y.append("        extensions: [" + pinned.joined(separator: ", ") + "]") }
-            if let s = codes({ $0.starttls }) { y.append("        starttls: \(s)") }
+            if tlsFailed.isEmpty, let s = codes({ $0.starttls }) { y.append("        starttls: \(s)") }
             if let m = codes({ $0.mailFrom }) { y.append("        mail_from: \(m)") }
             if let p = codes({ $0.rcpt.first?.reply }) {
                 y.append("        rcpt:")

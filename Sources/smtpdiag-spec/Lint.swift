@@ -12,6 +12,7 @@ extension SMTPDiagSpecCommand {
 
         func run() throws {
             let (files, plan) = try input.compile()
+            SpecInput.noteSystemResolvers(plan)
             print(
                 "ok: \(files.count) file(s), \(files.reduce(0) { $0 + $1.domains.count }) domain(s), \(plan.checks.count) check(s)"
             )

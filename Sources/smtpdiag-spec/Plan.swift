@@ -21,6 +21,7 @@ extension SMTPDiagSpecCommand {
 
         func run() throws {
             let (_, plan) = try input.compile()
+            SpecInput.noteSystemResolvers(plan)
             switch format {
             case .human:
                 for check in plan.checks {

@@ -6,6 +6,7 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtpdiag-spec",
         abstract: "Check that mail to your domains still routes: DNS and SMTP expectations as code.",
+        version: "smtpdiag-spec \(toolVersion) (spec format version 1)",
         subcommands: [Run.self, Diag.self, Init.self, Lint.self, Plan.self, Schema.self, Query.self]
     )
 
@@ -32,6 +33,9 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// This build's version, as `--version` prints it.
+let toolVersion = "0.9.0"
 
 /// At most `n` glibc malloc arenas. A run allocates on the event loops' threads and frees what the cache lets
 /// go of there: with an arena for every thread, the 10,000-domain fleet peaked at 193 MB of RSS, with two at

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMTPDiagDNS
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagSpec
@@ -32,6 +33,19 @@ struct SpecInput: ParsableArguments {
         {
             throw ValidationError("--env takes a variable name (letters, digits, _); got \(name)")
         }
+    }
+
+    /// Says on standard error which checks ask the system resolvers, and which addresses those are: nothing in a
+    /// spec that names no server should send queries somewhere the reader did not see.
+    static func noteSystemResolvers(_ plan: CheckPlan) {
+        let count = plan.checks.filter(\.kind.usesSystemResolvers).count
+        guard count > 0 else { return }
+        let resolvers = SystemResolvers.load().map(\.description)
+        printError(
+            "note: \(count) of the \(plan.checks.count) check(s) ask the system resolvers ("
+                + (resolvers.isEmpty
+                    ? "none in /etc/resolv.conf" : "/etc/resolv.conf: " + resolvers.joined(separator: ", "))
+                + "); name servers in dns_servers, or override with --dns-server system=ADDR, to ask others")
     }
 
     /// Loads and compiles; prints every diagnostic to standard error and exits 2 when there is any.

@@ -88,7 +88,8 @@ struct DiagInitTests {
     @Test(arguments: domains)
     func initThenRunPasses(_ domain: String) throws {
         let server = domain == "drift.test" ? "127.0.0.12" : "127.0.0.10"
-        var args = ["init", domain, "-d", server]
+        let spec = E2E.temp("init-\(domain).yaml")
+        var args = ["init", domain, "-d", server, "-o", spec]
         if domain == "example.test" || domain == "nwtraders.test" {
             args += [
                 "--smtp", "--tls-ca-file", E2E.repository.appendingPathComponent("lab/run/tls/ca.pem").path, "--helo",
@@ -97,18 +98,48 @@ struct DiagInitTests {
         }
         let made = try E2E.run(args)
         #expect(made.code == 0, "\(made.stderr)")
-        let spec = E2E.temp("init-\(domain).yaml")
-        try made.stdout.write(toFile: spec, atomically: true, encoding: .utf8)
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
         #expect(try E2E.run(["lint", spec]).code == 0)
         let run = try E2E.run(["run", spec])
-        #expect(run.code == 0, "\(made.stdout)\n\(run.stdout)")
+        #expect(run.code == 0, "\(text)\n\(run.stdout)")
+        // The schema of this repository, relative to where the spec is.
+        #expect(text.hasPrefix("# yaml-language-server: $schema=../"), "\(text)")
         if domain == "example.test" {
-            #expect(made.stdout.contains("mx: [\"10 mx1.example.test.\", \"20 mx2.example.test.\"]"))
-            #expect(made.stdout.contains("type: TLSA"))
-            #expect(made.stdout.contains("starttls: 220"))
-            #expect(made.stdout.contains("postmaster: 250"))
+            #expect(text.contains("mx: [\"10 mx1.example.test.\", \"20 mx2.example.test.\"]"))
+            #expect(text.contains("type: TLSA"))
+            #expect(text.contains("starttls: 220"))
+            #expect(text.contains("postmaster: 250"))
+            // What init greeted with is what the run greets with; the CA is found from the spec's folder.
+            #expect(text.contains("helo: \"init.example.net\""))
+            #expect(text.contains("tls_ca_file: \"../"), "\(text)")
         }
-        if domain == "bigtxt.test" { #expect(made.stdout.contains("transports: [tcp]")) }
-        if domain == "noaddr.test" { #expect(made.stdout.contains("mx_resolves: false")) }
+        if domain == "bigtxt.test" { #expect(text.contains("transports: [tcp]")) }
+        if domain == "noaddr.test" { #expect(text.contains("mx_resolves: false")) }
+    }
+
+    @Test func initPinsOnlyWhatItSaw() throws {
+        // Verified against CAs that did not sign the lab's certificate: every handshake fails, so the spec must
+        // not expect a working STARTTLS (it did, and failed at once).
+        let spec = E2E.temp("init-badca.yaml")
+        let otherCA = E2E.temp("other-ca.pem")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=another CA", "-keyout", E2E.temp("other-ca.key"), "-out", otherCA,
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        let made = try E2E.run([
+            "init", "example.test", "-d", "127.0.0.10", "-o", spec, "--smtp", "--tls-ca-file", otherCA, "--helo",
+            "init.example.net",
+        ])
+        #expect(made.code == 0, "\(made.stderr)")
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+        #expect(text.contains("starttls: off"), "\(text)")
+        #expect(!text.contains("starttls: 220"), "\(text)")
+        let run = try E2E.run(["run", spec])
+        #expect(run.code == 0, "\(text)\n\(run.stdout)")
     }
 }

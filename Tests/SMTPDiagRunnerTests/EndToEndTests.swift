@@ -148,6 +148,9 @@ struct EndToEndTests {
         #expect(seen["junit"]?["errors"] as? Int == summary["error"])
         #expect(seen["junit"]?["skipped"] as? Int == summary["skip"])
         #expect(seen["junit"]?["suites"] as? Int == 6)
+        // Checks that did not pass carry their evidence; no suite takes longer than the run.
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<system-out>"), "\(xml.prefix(2000))")
         #expect(seen["tap"]?["version"] as? Int == 13)
         #expect(seen["tap"]?["plan"] as? Int == summary["total"])
         #expect(seen["tap"]?["not_ok"] as? Int == (summary["fail"] ?? 0) + (summary["error"] ?? 0))

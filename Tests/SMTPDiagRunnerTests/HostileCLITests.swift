@@ -141,6 +141,44 @@ struct HostileCLITests {
         #expect(r.stdout.contains(" not selected ("), "\(r.stdout)")
     }
 
+    @Test func theSystemResolversAreNeverUsedUnsaid() throws {
+        let path = E2E.temp("system.yaml")
+        try "version: 1\ndomains:\n  example.test: { ns: [ns1, ns2] }\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        for command in ["lint", "plan"] {
+            let r = try E2E.run([command, path])
+            #expect(r.code == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("note: 2 of the 2 check(s) ask the system resolvers"), "\(command): \(r.stderr)")
+        }
+        let named = try E2E.run(["lint", try Self.passingSpec()])
+        #expect(!named.stderr.contains("system resolvers"))
+        // diag says which resolvers its local lookups use before it asks them.
+        let diag = try E2E.run([
+            "diag", "administrator@nwtraders.test", "grotem@example.test", "-d", "127.0.0.10", "--dns-server",
+            "system=127.0.0.12",
+        ])
+        #expect(
+            diag.stdout.hasPrefix("The local domain lookups use the system resolvers: 127.0.0.12"), "\(diag.stdout)")
+    }
+
+    @Test func versionAndTLSEvidence() throws {
+        let v = try E2E.run(["--version"])
+        #expect(v.code == 0)
+        #expect(v.stdout.hasPrefix("smtpdiag-spec "), "\(v.stdout)")
+        let json = E2E.temp("tls-evidence.json")
+        let r = try E2E.run([
+            "run", "specs/example.yaml", "--only", "example.test/smtp@*/starttls", "-v", "--report", "json=\(json)",
+        ])
+        #expect(r.code == 0, "\(r.stdout)")
+        let starttls = try #require(
+            E2E.checks(try E2E.json(json)).first { ($0["id"] as? String)?.hasSuffix("/starttls") == true })
+        let tls = try #require((starttls["evidence"] as? [String: Any])?["tls"] as? [String: String])
+        #expect(tls["cipher"]?.hasPrefix("TLS_") == true, "\(tls)")
+        #expect(
+            tls["not_valid_after"]?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression)
+                != nil, "\(tls)")
+    }
+
     @Test func initCopiesDollarBracesAsText() throws {
         let made = try E2E.run(["init", "nwtraders.test", "-d", "127.0.0.10"])
         #expect(made.code == 0, "\(made.stderr)")

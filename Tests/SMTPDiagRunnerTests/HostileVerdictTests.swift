@@ -247,6 +247,30 @@ struct HostileVerdictTests {
         }
     }
 
+    @Test func timesAreRFC3339AndEachStepHasItsOwnDuration() {
+        #expect(rfc3339(0) == "1970-01-01T00:00:00Z")
+        #expect(rfc3339(1_795_966_855) == "2026-11-29T15:40:55Z")
+        #expect(rfc3339(951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(rfc3339(-1) == "1969-12-31T23:59:59Z")
+        var record = SMTPSessionRecord()
+        func line(_ ms: Int, _ d: TranscriptLine.Direction, _ t: String) -> TranscriptLine {
+            TranscriptLine(at: .milliseconds(ms), direction: d, text: t)
+        }
+        record.transcript = [
+            line(0, .info, "connected to 127.0.0.11:25"), line(40, .received, "220 mx"),
+            line(41, .sent, "EHLO diag.example.net"), line(46, .received, "250 mx"),
+            line(47, .sent, "MAIL FROM:<>"), line(50, .received, "250 ok"),
+            line(51, .sent, "RCPT TO:<a@x.test>"), line(151, .received, "550 no"), line(152, .sent, "QUIT"),
+            line(153, .received, "221 bye"),
+        ]
+        #expect(Runner.stepDuration(.banner, record) == .milliseconds(40))
+        #expect(Runner.stepDuration(.ehlo, record) == .milliseconds(5))
+        #expect(Runner.stepDuration(.mailFrom, record) == .milliseconds(3))
+        #expect(Runner.stepDuration(.rcpt(written: "a@x.test", address: "a@x.test"), record) == .milliseconds(100))
+        #expect(Runner.stepDuration(.quit, record) == .milliseconds(1))
+        #expect(Runner.stepDuration(.starttls, record) == .zero)
+    }
+
     @Test func aSessionThatBrokeOffIsAnErrorForEveryLaterStep() async throws {
         var record = Self.refusedAfterTLS
         record.ehloAfterTLS = nil

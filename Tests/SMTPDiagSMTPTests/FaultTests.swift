@@ -212,6 +212,27 @@ struct STARTTLSTests {
         #expect(ok.failure == nil, "\(String(describing: ok.failure))")
     }
 
+    @Test func anUntrustedChainIsSaidInWordsOnce() async throws {
+        // The client trusts the test CA; this leaf is signed by another one.
+        let other = try TestCertificates.leaf("selfsigned", subjectAlternativeNames: "DNS:mx.tls.test")
+        let server = try await FaultServer.start(.tls, tls: try TestCertificates.serverContext(other))
+        defer { Task { await server.stop() } }
+        var configuration = FaultTests.configuration
+        configuration.starttls = .required
+        let r = await SMTPClient().session(
+            address: "127.0.0.1", port: server.port, serverName: "mx.tls.test", configuration: configuration,
+            tls: SMTPTLSSettings(verify: true, caFile: TestCertificates.otherCAFile))
+        guard case .tlsFailed(let why) = r.failure else {
+            Issue.record("expected a TLS failure, got \(String(describing: r.failure))")
+            return
+        }
+        #expect(why.contains("does not lead to a trusted root"), "\(why)")
+        #expect(why.contains("127.0.0.1:\(server.port)"), "\(why)")
+        #expect(!why.contains(".cc:") && !why.contains("BoringSSL") && !why.contains("OPENSSL"), "\(why)")
+        let mentions = r.transcript.filter { $0.text.contains("TLS handshake failed") }
+        #expect(mentions.count == 1, "\(r.transcript.map(\.description))")
+    }
+
     @Test func theCommonNameIsNeverAFallback() async throws {
         let leaf = try TestCertificates.leaf(
             "cnonly", subjectAlternativeNames: "IP:127.0.0.1", commonName: "cn.tls.test")

@@ -19,6 +19,20 @@ enum TestCertificates {
 
     static var caFile: String { folder.appendingPathComponent("ca.pem").path }
 
+    /// A CA that signed nothing the tests serve: trusting only it, no test certificate verifies.
+    static var otherCAFile: String {
+        lock.lock()
+        defer { lock.unlock() }
+        let path = folder.appendingPathComponent("other-ca.pem").path
+        if !FileManager.default.fileExists(atPath: path) {
+            openssl([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+                "-subj", "/CN=another CA", "-keyout", folder.appendingPathComponent("other-ca.key").path, "-out", path,
+            ])
+        }
+        return path
+    }
+
     /// Runs openssl; true when it succeeded.
     @discardableResult
     static func openssl(_ arguments: [String]) -> Bool {
