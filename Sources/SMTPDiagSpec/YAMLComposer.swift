@@ -97,7 +97,7 @@ struct YAMLComposer {
         return bytes.withUnsafeBufferPointer { buffer in
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return run(&parser, limits)
+            return run(&parser, limits, bytes)
         }
     }
 
@@ -141,7 +141,59 @@ struct YAMLComposer {
         return String(decoding: UnsafeBufferPointer(start: pointer, count: n), as: UTF8.self)
     }
 
-    private static func run(_ parser: inout yaml_parser_t, _ limits: Limits) -> Outcome {
+    /// libyaml's syntax error in the words a person uses, at the line where the mistake is (an unclosed `[` is
+    /// reported where it was opened, not where libyaml gave up), with libyaml's own words kept after.
+    static func explain(problem: String, context: String?, problemMark: YMark, contextMark: YMark, bytes: [UInt8])
+        -> (String, YMark)
+    {
+        let raw = problem + (context.map { " \($0)" } ?? "")
+        func character(at m: YMark) -> UInt8? {
+            var line = 1
+            var i = 0
+            while i < bytes.count && line < m.line {
+                if bytes[i] == 0x0A { line += 1 }
+                i += 1
+            }
+            let at = i + m.column - 1
+            return at < bytes.count ? bytes[at] : nil
+        }
+        if problem.hasPrefix("found character that cannot start any token") && character(at: problemMark) == 0x09 {
+            return ("a tab character: YAML indents with spaces only (libyaml: \(raw))", problemMark)
+        }
+        if problem.hasPrefix("did not find expected ',' or ']'") {
+            return (
+                "the list opened with `[` at line \(contextMark.line), column \(contextMark.column) is not closed: a `]` "
+                    + "or a `,` is missing (libyaml: \(raw))", contextMark
+            )
+        }
+        if problem.hasPrefix("did not find expected ',' or '}'") {
+            return (
+                "the mapping opened with `{` at line \(contextMark.line), column \(contextMark.column) is not closed: a "
+                    + "`}` or a `,` is missing (libyaml: \(raw))", contextMark
+            )
+        }
+        if problem.hasPrefix("found unexpected end of stream") && (context ?? "").contains("quoted scalar") {
+            return (
+                "the quoted text starting at line \(contextMark.line), column \(contextMark.column) is never closed "
+                    + "(libyaml: \(raw))", contextMark
+            )
+        }
+        if problem.hasPrefix("mapping values are not allowed") {
+            return (
+                "a `: ` where a value was expected: quote a value that contains `: `, or check this line's indentation "
+                    + "(libyaml: \(raw))", problemMark
+            )
+        }
+        if problem.hasPrefix("did not find expected key") || problem.hasPrefix("did not find expected '-' indicator") {
+            return (
+                "this line is indented differently from the lines it belongs with: keys of one mapping (and items "
+                    + "of one list) line up (libyaml: \(raw))", problemMark
+            )
+        }
+        return ("invalid YAML: \(raw)", problemMark)
+    }
+
+    private static func run(_ parser: inout yaml_parser_t, _ limits: Limits, _ bytes: [UInt8]) -> Outcome {
         var stack: [Frame] = []
         var anchors: [String: YNode] = [:]
         var problems: [Problem] = []
@@ -186,8 +238,10 @@ struct YAMLComposer {
                     UnsafeMutablePointer(mutating: parser.context).map {
                         UnsafeMutableRawPointer($0).assumingMemoryBound(to: yaml_char_t.self)
                     })
-                let message = "invalid YAML: \(problem)" + (context.map { " \($0)" } ?? "")
-                return .failure([Problem(message: message, mark: mark(parser.problem_mark))])
+                let (message, at) = explain(
+                    problem: problem, context: context, problemMark: mark(parser.problem_mark),
+                    contextMark: mark(parser.context_mark), bytes: bytes)
+                return .failure([Problem(message: message, mark: at)])
             }
             defer { yaml_event_delete(&event) }
             let start = mark(event.start_mark)

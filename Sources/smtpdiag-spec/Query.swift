@@ -24,7 +24,7 @@ extension SMTPDiagSpecCommand {
         @Flag(help: "Send a plain query without EDNS(0).")
         var noEdns = false
 
-        @Option(help: "Seconds to wait for each attempt (at most 86400).")
+        @Option(help: "Seconds to wait for each attempt, at most 86400. (default: 2)")
         var timeout: Double = 2
 
         @Option(help: "UDP retransmissions (0 to 10).")

@@ -147,6 +147,27 @@ struct HostileSpecTests {
         #expect(values == ["token=${CI_SECRET_TOKEN:-none} and $${SMTPDIAG_X}"])
     }
 
+    // MARK: - Syntax errors in words
+
+    @Test(arguments: [
+        ("version: 1\ndomains:\n  x.test:\n\tmx: [\"0 .\"]\n", 4, 1, "a tab character: YAML indents with spaces only"),
+        ("version: 1\ndomains:\n  x.test:\n    mx: [\"0 .\"]\n   ns: [ns1]\n", 5, 4, "indented differently"),
+        ("version: 1\ndomains:\n  x.test:\n    mx: [\"0 .\"]\n      ns: [ns1]\n", 5, 7, "indented differently"),
+        (
+            "version: 1\ndomains:\n  x.test:\n    mx: [\"10 mx1\"\n    ns: [ns1]\n", 4, 9,
+            "`[` at line 4, column 9 is not closed"
+        ),
+        ("version: 1\ndomains: {x.test: {mx: [\"0 .\"]}\n", 2, 10, "`{` at line 2, column 10 is not closed"),
+        ("version: 1\ndomains: {a: \"x\n", 2, 14, "quoted text starting at line 2, column 14 is never closed"),
+    ])
+    func syntaxErrorsSayWhatAndWhere(_ text: String, _ line: Int, _ column: Int, _ words: String) {
+        let r = load(text)
+        #expect(r.diagnostics.count == 1)
+        let d = r.diagnostics.first
+        #expect(d?.location.line == line && d?.location.column == column, "\(d?.description ?? "")")
+        #expect(d?.message.contains(words) == true, "\(d?.message ?? "")")
+    }
+
     // MARK: - SMTP arguments
 
     @Test(arguments: ["a\u{1}b", "a\u{7f}b", "a\tb", String(repeating: "h", count: 256)])
