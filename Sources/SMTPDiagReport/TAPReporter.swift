@@ -4,31 +4,6 @@ import SMTPDiagRunner
 public struct TAPReporter: Reporter {
     public init() {}
 
-    /// A YAML double-quoted string. Control characters are escapes (`\n`, `\x1b`, `\u202e`): YAML readers refuse
-    /// them raw, and a TAP stream on a terminal must not carry a server's escape sequences.
-    static func yamlString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                let v = u.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) {
-                    out += "\\x" + (v < 0x10 ? "0" : "") + String(v, radix: 16)
-                } else if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x2028 || v == 0x2029 {
-                    out += "\\u" + String(v, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     public func render(_ report: RunReport, options: ReportOptions) -> String {
         var whole = ""
         write(report, options: options) { whole += $0 }
@@ -57,17 +32,17 @@ public struct TAPReporter: Reporter {
                 lines.append("not ok \(n) - \(id)")
                 lines.append("  ---")
                 lines.append("  severity: \(r.status == .fail ? "fail" : "error")")
-                lines.append("  message: \(Self.yamlString(r.message))")
-                if let e = r.expected { lines.append("  expected: \(Self.yamlString(e))") }
-                if let a = r.actual { lines.append("  actual: \(Self.yamlString(a))") }
+                lines.append("  message: \(yamlDoubleQuoted(r.message))")
+                if let e = r.expected { lines.append("  expected: \(yamlDoubleQuoted(e))") }
+                if let a = r.actual { lines.append("  actual: \(yamlDoubleQuoted(a))") }
                 if !r.missing.isEmpty {
-                    lines.append("  missing: [" + r.missing.map(Self.yamlString).joined(separator: ", ") + "]")
+                    lines.append("  missing: [" + r.missing.map(yamlDoubleQuoted).joined(separator: ", ") + "]")
                 }
                 if !r.extra.isEmpty {
-                    lines.append("  extra: [" + r.extra.map(Self.yamlString).joined(separator: ", ") + "]")
+                    lines.append("  extra: [" + r.extra.map(yamlDoubleQuoted).joined(separator: ", ") + "]")
                 }
                 lines.append(
-                    "  at: \(Self.yamlString("\(options.path(r.location.file)):\(r.location.line):\(r.location.column)"))"
+                    "  at: \(yamlDoubleQuoted("\(options.path(r.location.file)):\(r.location.line):\(r.location.column)"))"
                 )
                 lines.append("  ...")
             }

@@ -142,25 +142,10 @@ extension SMTPDiagSpecCommand {
             }
         }
 
+        /// A YAML string of text from the DNS. `${` is written `$${`, so that the spec reads it as text, never as
+        /// a variable (which would fail the spec, or read a secret).
         static func quote(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
-                        out += String(format: "\\x%02X", u.value)
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-            // `${` in text from the DNS is written `$${`, so that the spec reads it as text, never as a variable
-            // (which would fail the spec, or read a secret).
-            return out.replacingOccurrences(of: "${", with: "$${") + "\""
+            yamlDoubleQuoted(s).replacingOccurrences(of: "${", with: "$${")
         }
 
         /// A line of YAML comment holding text from a server: escaped, so it cannot end the comment.

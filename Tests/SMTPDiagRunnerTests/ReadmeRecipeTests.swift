@@ -33,6 +33,104 @@ enum Readme {
 @Suite(
     "README recipes", .enabled(if: E2E.enabled, "the lab is not running: start it with scripts/lab up"), .serialized)
 struct ReadmeRecipeTests {
+    /// Runs shell text in the repository with the binary under test in place of `.build/release/smtpdiag-spec`
+    /// and first on PATH (as `smtpdiag-spec`), with a signal mask of its own (see `runJob` below).
+    static func sh(_ script: String, in folder: URL = E2E.repository, environment: [String: String] = [:]) throws
+        -> (Int32, String)
+    {
+        let text = script.replacingOccurrences(of: ".build/release/smtpdiag-spec", with: E2E.binary)
+        let log = URL(fileURLWithPath: E2E.temp("readme-\(UInt32.random(in: 0...UInt32.max)).log"))
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp('bash', ['bash', '-c', sys.argv[1]])",
+            text,
+        ]
+        p.currentDirectoryURL = folder
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "")
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        return (p.terminationStatus, try String(contentsOf: log, encoding: .utf8))
+    }
+
+    @Test func setUpAndQuickStart() throws {
+        // `scripts/test` is what CI runs; `scripts/main` runs here with the binary under test (it would build a
+        // release binary otherwise), and so does every Quick start line after the build.
+        let setUp = try #require(Readme.blocks(after: "## Set-up on a fresh Debian machine").first?.1)
+        #expect(setUp.contains("scripts/main") && setUp.contains("scripts/test"))
+        let (main, mainOutput) = try Self.sh("scripts/main", environment: ["SMTPDIAG_BINARY": E2E.binary])
+        #expect(main == 0, "\(mainOutput)")
+        let quick = try #require(Readme.blocks(after: "## Quick start").first { $0.0 == "sh" }?.1)
+        defer {
+            for f in ["report.xml", "report.json"] {
+                try? FileManager.default.removeItem(at: E2E.repository.appendingPathComponent(f))
+            }
+        }
+        for line in quick.split(separator: "\n") where !line.hasPrefix("swift build") {
+            let (code, output) = try Self.sh(String(line))
+            #expect(code == 0, "\(line): \(output)")
+        }
+        #expect(FileManager.default.fileExists(atPath: E2E.repository.appendingPathComponent("report.json").path))
+        // The Quick start's spec, beside `specs/` so that its relative paths hold: it lints and passes.
+        let spec = try #require(Readme.blocks(after: "## Quick start").first { $0.0 == "yaml" }?.1)
+        let folder = E2E.repository.appendingPathComponent("readme-spec-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try spec.write(to: folder.appendingPathComponent("quick.yaml"), atomically: true, encoding: .utf8)
+        let (run, runOutput) = try Self.sh("smtpdiag-spec lint quick.yaml && smtpdiag-spec run quick.yaml", in: folder)
+        #expect(run == 0, "\(runOutput)")
+    }
+
+    @Test func environmentVariables() throws {
+        let block = try #require(Readme.blocks(after: "### Environment variables in specs").first { $0.0 == "sh" }?.1)
+        for line in block.split(separator: "\n") {
+            let (code, output) = try Self.sh(String(line))
+            #expect(code == 0, "\(line): \(output)")
+        }
+    }
+
+    @Test func gitHubActionsShards() throws {
+        // The workflow's own steps, as a runner would run them, for each shard of its matrix (SMTP skipped, as
+        // there); the shards' reports together hold every check of the plan.
+        let workflow = try #require(Readme.blocks(after: "## In GitHub Actions").first { $0.0 == "yaml" }?.1)
+        let folder = URL(fileURLWithPath: E2E.temp("actions"))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try workflow.write(to: folder.appendingPathComponent("workflow.yaml"), atomically: true, encoding: .utf8)
+        let (parsed, steps) = try Self.sh(
+            "python3 -c 'import yaml, sys; d = yaml.safe_load(open(sys.argv[1])); "
+                + "[print(s[\"run\"].replace(chr(10), \" \")) for s in d[\"jobs\"][\"mail-routing\"][\"steps\"] if \"run\" in s]' "
+                + folder.appendingPathComponent("workflow.yaml").path)
+        #expect(parsed == 0, "\(steps)")
+        var total = 0
+        for shard in 1...4 {
+            for step in steps.split(separator: "\n") where !step.hasPrefix("swift build") {
+                let command = step.replacingOccurrences(of: "${{ matrix.shard }}", with: "\(shard)")
+                    .replacingOccurrences(of: "report-", with: "\(folder.path)/report-")
+                let (code, output) = try Self.sh(command)
+                #expect(code == 0, "\(command): \(output)")
+            }
+            let junit = try String(
+                contentsOfFile: folder.appendingPathComponent("report-\(shard).xml").path, encoding: .utf8)
+            total += junit.components(separatedBy: "<testcase ").count - 1
+        }
+        let (_, plan) = try Self.sh(
+            "smtpdiag-spec run specs/ --skip smtp --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"summary\"][\"total\"])'"
+        )
+        #expect(total == Int(plan.trimmingCharacters(in: .whitespacesAndNewlines)), "\(total) vs \(plan)")
+    }
+
     @Test func gatingADNSChangeBeforeItIsLive() throws {
         let blocks = Readme.blocks(after: "### Gating a DNS change before it is live")
         let spec = try #require(blocks.first { $0.0 == "yaml" }?.1)
