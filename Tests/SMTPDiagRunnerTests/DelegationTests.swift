@@ -82,6 +82,29 @@ struct LabTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    @Test func postfixFilesGoWhereItsUserCanReachThem() throws {
+        // A checkout only root can enter (as under /root, or a `mktemp -d` folder): Postfix's own user could not
+        // reach its queue there, so it goes to a folder of its own under /var/tmp. Where it can, it stays.
+        guard getuid() == 0 else { return }
+        let closed = URL(fileURLWithPath: E2E.temp("root-only"))
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: closed) }
+        chmod(closed.path, 0o700)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: E2E.repository.appendingPathComponent("scripts/lab").path)
+        p.arguments = ["postfix-home"]
+        p.environment = ProcessInfo.processInfo.environment.merging(
+            ["SMTPDIAG_LAB_RUN": closed.appendingPathComponent("run").path]) { _, b in b }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let home = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(home.hasPrefix("/var/tmp/smtpdiag-lab-"), "\(home)")
+        let (_, here) = try Self.output(["scripts/lab", "postfix-home"])
+        #expect(here.hasPrefix(E2E.repository.path), "\(here)")
+    }
+
     @Test func statusChecksEveryServerAndEachRunsInItsOwnSession() throws {
         let (code, text) = try Self.output(["scripts/lab", "status"])
         #expect(code == 0, "\(text)")

@@ -151,6 +151,15 @@ struct EndToEndTests {
         // Checks that did not pass carry their evidence; no suite takes longer than the run.
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains("<system-out>"), "\(xml.prefix(2000))")
+        func seconds(_ tag: String) -> [Double] {
+            xml.components(separatedBy: "<\(tag) ").dropFirst().compactMap { element in
+                element.components(separatedBy: "time=\"").dropFirst().first.flatMap {
+                    Double($0.prefix { $0 != "\"" })
+                }
+            }
+        }
+        let run = try #require(seconds("testsuites").first)
+        #expect(seconds("testsuite").allSatisfy { $0 <= run }, "\(seconds("testsuite")) > \(run)")
         #expect(seen["tap"]?["version"] as? Int == 13)
         #expect(seen["tap"]?["plan"] as? Int == summary["total"])
         #expect(seen["tap"]?["not_ok"] as? Int == (summary["fail"] ?? 0) + (summary["error"] ?? 0))
