@@ -262,64 +262,6 @@ public final class Runner: Sendable {
         }
     }
 
-    /// A DNS answer reduced to what matchers need, or why it cannot be judged.
-    enum Answer {
-        case ok(DNSResponse)
-        case unusable(String)
-    }
-
-    static func usable(_ r: Result<DNSResponse, DNSClientError>) -> Answer {
-        switch r {
-        case .failure(let e): return .unusable("\(e)")
-        case .success(let response):
-            if response.isTruncated && response.transport == .udp {
-                return .unusable("truncated over UDP (TC set): the answer did not fit; ask over TCP")
-            }
-            guard response.rcode == .noError || response.rcode == .nxDomain else {
-                return .unusable("\(response.rcode) from \(response.server) over \(response.transport)")
-            }
-            if let cut = referral(response) {
-                // NS at the delegation point itself: the delegation is the answer (`records` reads it from the
-                // authority section). Anything else at or below the cut is the child zone's to answer.
-                if let q = response.message.questions.first, q.type == .ns, q.name == cut.owner {
-                    return .ok(response)
-                }
-                let targets = cut.servers.map(\.description).joined(separator: ", ")
-                return .unusable(
-                    "\(response.server) delegates \(cut.owner) to \(targets) (a referral, not an answer): "
-                        + "ask that zone's servers")
-            }
-            return .ok(response)
-        }
-    }
-
-    /// A referral (RFC 1034 §4.3.2, RFC 8499): no answer for the name the question leads to (after any CNAME in
-    /// the answer), not authoritative, and NS records in the authority section for a name at or above it. The
-    /// owner of those NS records is the delegation point.
-    static func referral(_ response: DNSResponse) -> (owner: DomainName, servers: [DomainName])? {
-        let m = response.message
-        guard m.rcode == .noError, !m.header.authoritative, let q = m.questions.first else { return nil }
-        var name = q.name
-        var seen: Set<DomainName> = []
-        while let c = m.answers.first(where: { $0.type == .cname && $0.name == name }), case .cname(let v) = c.rdata,
-            seen.insert(name).inserted
-        {
-            name = v.target
-        }
-        guard !m.answers.contains(where: { $0.name == name && ($0.type == q.type || q.type == .cname) }) else {
-            return nil
-        }
-        let delegation = m.authorities.filter { $0.type == .ns && name.isSubdomain(of: $0.name) }
-        guard let owner = delegation.first?.name, !m.authorities.contains(where: { $0.type == .soa }) else {
-            return nil
-        }
-        let servers = delegation.compactMap { rr -> DomainName? in
-            if case .ns(let v) = rr.rdata, rr.name == owner { return v.nsdname }
-            return nil
-        }
-        return (owner, servers.sorted())
-    }
-
     /// One query per concrete server of `target`; each gives a result.
     @inline(never)
     func perServer(
@@ -363,26 +305,6 @@ public final class Runner: Sendable {
         return r
     }
 
-    /// The records of the asked type at the name, following a CNAME chain inside the answer.
-    static func records(_ response: DNSResponse, name: DomainName, type: RecordType) -> [ResourceRecord] {
-        let answers = response.message.answers
-        if type == .ns, answers.isEmpty, let cut = referral(response), cut.owner == name {
-            // The NS set of a delegation, as the parent serves it (RFC 1034 §4.2.1: not authoritative there).
-            return response.message.authorities.filter { $0.type == .ns && $0.name == name }
-        }
-        if type == .cname { return answers.filter { $0.type == .cname && $0.name == name } }
-        var owner = name
-        // Most answers have no CNAME: no set of names seen until one is followed.
-        var seen: Set<DomainName> = []
-        while let c = answers.first(where: { $0.type == .cname && $0.name == owner }), case .cname(let v) = c.rdata,
-            v.target != name, !seen.contains(v.target)
-        {
-            owner = v.target
-            seen.insert(owner)
-        }
-        return answers.filter { $0.type == type && $0.name == owner }
-    }
-
     static func judgeRecords(_ response: DNSResponse, name: DomainName, type: RecordType, _ e: RecordSetExpectation)
         -> Matchers.Verdict
     {
@@ -415,50 +337,5 @@ public final class Runner: Sendable {
                 pass: ok, message: ok ? "serial \(soa.serial)" : "serial \(soa.serial)", expected: "\(s)",
                 actual: "\(soa.serial)")
         }
-    }
-}
-
-/// What the run has learnt so far: discovered servers, SMTP hosts.
-final class RunState: @unchecked Sendable {
-    // A lock, not an actor: asked by every check at an authoritative server (measured: the actor hop and a
-    // string key built by reflection were a tenth of the runner's own time).
-    private struct Zone: Hashable {
-        let zone: DomainName
-        let via: ServerTargetBase
-    }
-    private let lock = NIOLock()
-    private var discoveries: [Zone: [AuthoritativeServer]] = [:]
-    private var hosts: [CheckID: SMTPHostList] = [:]
-
-    func setDiscovered(zone: DomainName, via: ServerTargetBase, _ found: [AuthoritativeServer]) {
-        lock.withLock { discoveries[Zone(zone: zone, via: via)] = found }
-    }
-
-    func discovered(zone: DomainName, via: ServerTargetBase) -> [AuthoritativeServer]? {
-        lock.withLock { discoveries[Zone(zone: zone, via: via)] }
-    }
-
-    func setHosts(_ id: CheckID, _ list: SMTPHostList) { lock.withLock { hosts[id] = list } }
-    func hosts(_ id: CheckID) -> SMTPHostList? { lock.withLock { hosts[id] } }
-}
-
-/// The SMTP hosts a session plan connects to, as the hosts check found them: the addresses, and the names
-/// whose addresses could not be learned (each gets its steps as errors, so no MX goes untested unseen).
-struct SMTPHostList: Sendable {
-    var found: [(name: String?, address: String)]
-    var unresolved: [(name: String, reason: String)] = []
-}
-
-/// Why a server list could not be had.
-struct Problem: Error, CustomStringConvertible {
-    let text: String
-    init(_ text: String) { self.text = text }
-    var description: String { text }
-}
-
-extension String {
-    func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let r = range(of: target) else { return self }
-        return replacingCharacters(in: r, with: replacement)
     }
 }

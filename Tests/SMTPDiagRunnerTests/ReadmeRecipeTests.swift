@@ -156,32 +156,7 @@ struct ReadmeRecipeTests {
 
             """.write(to: dir.appendingPathComponent("zones/example.com.zone"), atomically: true, encoding: .utf8)
         }
-        func runJob() throws -> (Int32, String) {
-            try job.write(to: dir.appendingPathComponent("job.sh"), atomically: true, encoding: .utf8)
-            let p = Process()
-            // With the signal mask of a shell: the test runner's threads block SIGTERM, a child inherits the mask,
-            // and the job's `kill` could not stop its NSD.
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [
-                "python3", "-c",
-                "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp('bash', ['bash', 'job.sh'])",
-            ]
-            p.currentDirectoryURL = dir
-            var env = ProcessInfo.processInfo.environment
-            env["PATH"] = URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "")
-            env["NO_COLOR"] = "1"
-            p.environment = env
-            // Output to a file, not a pipe: the NSD the job starts would hold a pipe open after the job ends.
-            let log = dir.appendingPathComponent("job.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            p.standardOutput = handle
-            p.standardError = handle
-            try p.run()
-            p.waitUntilExit()
-            try handle.close()
-            return (p.terminationStatus, try String(contentsOf: log, encoding: .utf8))
-        }
+        func runJob() throws -> (Int32, String) { try Self.sh(job, in: dir) }
         // The zone as the spec expects it: the job passes, and NSD is gone after it.
         try zone("@    MX   10 mx1\n@    MX   20 mx2")
         let (good, goodOutput) = try runJob()

@@ -1,0 +1,49 @@
+import NIOConcurrencyHelpers
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+import SMTPDiagPlan
+
+/// What the run has learnt so far: discovered servers, SMTP hosts.
+final class RunState: @unchecked Sendable {
+    // A lock, not an actor: asked by every check at an authoritative server (measured: the actor hop and a
+    // string key built by reflection were a tenth of the runner's own time).
+    private struct Zone: Hashable {
+        let zone: DomainName
+        let via: ServerTargetBase
+    }
+    private let lock = NIOLock()
+    private var discoveries: [Zone: [AuthoritativeServer]] = [:]
+    private var hosts: [CheckID: SMTPHostList] = [:]
+
+    func setDiscovered(zone: DomainName, via: ServerTargetBase, _ found: [AuthoritativeServer]) {
+        lock.withLock { discoveries[Zone(zone: zone, via: via)] = found }
+    }
+
+    func discovered(zone: DomainName, via: ServerTargetBase) -> [AuthoritativeServer]? {
+        lock.withLock { discoveries[Zone(zone: zone, via: via)] }
+    }
+
+    func setHosts(_ id: CheckID, _ list: SMTPHostList) { lock.withLock { hosts[id] = list } }
+    func hosts(_ id: CheckID) -> SMTPHostList? { lock.withLock { hosts[id] } }
+}
+
+/// The SMTP hosts a session plan connects to, as the hosts check found them: the addresses, and the names
+/// whose addresses could not be learned (each gets its steps as errors, so no MX goes untested unseen).
+struct SMTPHostList: Sendable {
+    var found: [(name: String?, address: String)]
+    var unresolved: [(name: String, reason: String)] = []
+}
+
+/// Why a server list could not be had.
+struct Problem: Error, CustomStringConvertible {
+    let text: String
+    init(_ text: String) { self.text = text }
+    var description: String { text }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let r = range(of: target) else { return self }
+        return replacingCharacters(in: r, with: replacement)
+    }
+}
