@@ -1,4 +1,5 @@
 import SMTPDiagDNSWire
+import SMTPDiagSMTPWire
 import SMTPDiagSpec
 
 /// Judges answers against expectations: pure functions, no I/O.
@@ -89,6 +90,11 @@ public enum Matchers {
     }
 
     /// A reply against a reply-code expectation.
+    /// A reply as the session recorded it, judged.
+    static func reply(_ got: SMTPReply, _ e: ReplyExpectation) -> Verdict {
+        reply(code: got.code, enhanced: got.enhanced, text: got.text, e)
+    }
+
     public static func reply(code: Int, enhanced: String?, text: String, _ e: ReplyExpectation) -> Verdict {
         // The enhanced code is already the start of the text.
         let actual = "\(code)" + (text.isEmpty ? "" : " \(text)")

@@ -41,6 +41,7 @@ extension Runner {
             return r
         }
         var found: [AuthoritativeServer] = []
+        /// Lookups that gave no usable answer (an NS without any address is told apart below, from `found`).
         var problems: [String] = []
         for name in unique {
             var addresses: [DNSServerAddress] = []
@@ -60,7 +61,6 @@ extension Runner {
                 case .unusable(let why): problems.append("\(name) \(type): \(why)")
                 }
             }
-            if addresses.isEmpty { problems.append("\(name) has no address") }
             found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
         }
         let addressCount = found.reduce(0) { $0 + $1.addresses.count }
@@ -72,13 +72,14 @@ extension Runner {
         let summary = found.map { "\($0.name) [\($0.addresses.map(\.host).joined(separator: ", "))]" }.joined(
             separator: ", ")
         r.actual = summary
-        let lookupProblems = problems.filter { !$0.hasSuffix(" has no address") }
         let withoutAddress = found.filter(\.addresses.isEmpty).map { "\($0.name)" }
-        if !lookupProblems.isEmpty {
+        if !problems.isEmpty {
             // An NS whose addresses could not be learned would silently drop out of every check at the
             // authoritative servers.
             r.status = .error
-            r.message = "could not learn every NS address: " + problems.joined(separator: "; ")
+            r.message =
+                "could not learn every NS address: "
+                + (problems + withoutAddress.map { "\($0) has no address" }).joined(separator: "; ")
         } else if !withoutAddress.isEmpty {
             r.status = .fail
             r.expected = "every NS of \(zone) has an A or AAAA"

@@ -193,7 +193,7 @@ extension Runner {
             }
             r.expected = e.description
             guard let got else { return notReached() }
-            let v = Matchers.reply(code: got.code, enhanced: got.enhanced, text: got.text, e)
+            let v = Matchers.reply(got, e)
             r.status = v.pass ? .pass : .fail
             r.message = v.message
             r.actual = v.actual
@@ -223,7 +223,7 @@ extension Runner {
             }
             // The EHLO after TLS is the same expectation (RFC 3207 §4.2: the client must greet again).
             if r.status == .pass, let e = plan.ehlo, let after = record.ehloAfterTLS {
-                let v = Matchers.reply(code: after.code, enhanced: after.enhanced, text: after.text, e)
+                let v = Matchers.reply(after, e)
                 if !v.pass {
                     r.status = .fail
                     r.message = "EHLO after TLS: " + v.message
@@ -308,7 +308,7 @@ extension Runner {
     {
         func fails(_ reply: SMTPReply, _ e: ReplyExpectation?) -> Bool {
             guard let e else { return false }
-            return !Matchers.reply(code: reply.code, enhanced: reply.enhanced, text: reply.text, e).pass
+            return !Matchers.reply(reply, e).pass
         }
         func refused(_ reply: SMTPReply?) -> SMTPReply? {
             guard let reply, reply.code / 100 != 2 else { return nil }

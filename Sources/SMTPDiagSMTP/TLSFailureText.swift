@@ -12,7 +12,6 @@ enum TLSFailureText {
             default: break
             }
         }
-        if error is BoringSSLError { return reasons("\(error)", minimumVersion: minimumVersion) }
         return reasons("\(error)", minimumVersion: minimumVersion)
     }
 
