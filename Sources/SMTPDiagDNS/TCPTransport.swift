@@ -237,7 +237,10 @@ final class TCPConnectionPool: Sendable {
             }
             .connect(to: address)
             .flatMapError { error in
-                loop.makeFailedFuture(Self.classify(error, server: server, timeout: timeout))
+                // A connection not made in time is a timeout like an answer not had in time, and counted so.
+                let failure = Self.classify(error, server: server, timeout: timeout)
+                if case .timeout = failure { statistics.withLockedValue { $0.timeouts += 1 } }
+                return loop.makeFailedFuture(failure)
             }
             .flatMap { channel in
                 channel.pipeline.handler(type: TCPDemuxHandler.self).map { handler in

@@ -136,12 +136,12 @@ struct ClientBehaviourTests {
 
     @Test func tcpRefusedIsRefused() async throws {
         let client = DNSClient()
-        // Bind and close to find a port nobody listens on.
-        let probe = try await FakeTCPServer.start(batch: 1)
-        let address = probe.address
-        await probe.stop()
-        await #expect(throws: DNSClientError.connectionRefused(server: address, transport: .tcp)) {
-            try await client.query(Self.name, .a, server: address, transport: .tcp, options: Self.fast)
+        // A port held by a socket that never listens: refused, and no other test's server can take it meanwhile.
+        let closed = try BoundTCPPort()
+        defer { closed.close() }
+        // Refused at once; the timeout only keeps a busy machine from turning the refusal into a timeout.
+        await #expect(throws: DNSClientError.connectionRefused(server: closed.address, transport: .tcp)) {
+            try await client.query(Self.name, .a, server: closed.address, transport: .tcp, options: Self.patient)
         }
         await client.shutdown()
     }

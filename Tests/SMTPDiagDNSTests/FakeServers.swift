@@ -1,3 +1,4 @@
+import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -212,4 +213,35 @@ final class StallingTCPServer: Sendable {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
     }
+}
+
+/// A TCP port on 127.0.0.1 held by a socket that never listens: a connection to it is refused, and no other
+/// socket can take the port while this one holds it.
+struct BoundTCPPort: Sendable {
+    let fd: Int32
+    let address: DNSServerAddress
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        var bound = sockaddr_in()
+        bound.sin_family = sa_family_t(AF_INET)
+        bound.sin_port = 0
+        bound.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else {
+            let why = errno
+            Glibc.close(fd)
+            throw IOError(errnoCode: why, reason: "bind")
+        }
+        self.fd = fd
+        self.address = DNSServerAddress(host: "127.0.0.1", port: Int(UInt16(bigEndian: bound.sin_port)))
+    }
+
+    func close() { Glibc.close(fd) }
 }
