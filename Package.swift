@@ -18,9 +18,15 @@ var targets: [Target] = [
         name: "SMTPDiagDNSWire",
         dependencies: [.product(name: "NIOCore", package: "swift-nio")]
     ),
+    // libyaml through its public C API, from Debian's libyaml-dev.
+    .systemLibrary(
+        name: "CLibYAML",
+        pkgConfig: "yaml-0.1",
+        providers: [.apt(["libyaml-dev"])]
+    ),
     .target(
         name: "SMTPDiagSpec",
-        dependencies: ["SMTPDiagDNSWire", .product(name: "Yams", package: "Yams")]
+        dependencies: ["SMTPDiagDNSWire", "CLibYAML"]
     ),
     .target(
         name: "SMTPDiagPlan",
@@ -61,7 +67,6 @@ var targets: [Target] = [
         name: "SMTPDiagReport",
         dependencies: [
             "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
     .executableTarget(
@@ -95,9 +100,15 @@ var targets: [Target] = [
         name: "RunnerBench",
         dependencies: [
             "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP",
-            "SMTPDiagSMTPWire",
+            "SMTPDiagSMTPWire", "SMTPDiagTestSupport",
         ],
         path: "Benchmarks/RunnerBench"
+    ),
+    // What tests and benchmarks share: the checkout and the lab found one way, snapshots, probes in memory.
+    .target(
+        name: "SMTPDiagTestSupport",
+        dependencies: ["SMTPDiagRunner", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire"],
+        path: "Tests/SMTPDiagTestSupport"
     ),
     .testTarget(
         name: "SMTPDiagDNSWireTests",
@@ -110,15 +121,32 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SMTPDiagSpecTests",
-        dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagDNSWire"],
+        dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagDNSWire", "SMTPDiagTestSupport"],
+        exclude: ["Fixtures"]
+    ),
+    .testTarget(
+        name: "SMTPDiagPlanTests",
+        dependencies: ["SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagTestSupport"],
         exclude: ["Fixtures"]
     ),
     .testTarget(
         name: "SMTPDiagRunnerTests",
         dependencies: [
-            "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire",
-            "SMTPDiagSMTPWire", "SMTPDiagSMTP", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        ],
+            "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTPWire",
+            "SMTPDiagSMTP", "SMTPDiagTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
+    ),
+    .testTarget(
+        name: "SMTPDiagReportTests",
+        dependencies: [
+            "SMTPDiagReport", "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagSMTPWire",
+            "SMTPDiagTestSupport",
+        ]
+    ),
+    // The command line, end to end: the real binary against the lab, its documents' recipes.
+    .testTarget(
+        name: "SMTPDiagCLITests",
+        dependencies: ["SMTPDiagTestSupport"],
         exclude: ["Snapshots"]
     ),
     .testTarget(
@@ -131,6 +159,7 @@ var targets: [Target] = [
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            "SMTPDiagTestSupport",
         ]
     ),
     .testTarget(
@@ -138,6 +167,7 @@ var targets: [Target] = [
         dependencies: [
             "SMTPDiagDNS",
             "SMTPDiagDNSWire",
+            "SMTPDiagTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -183,7 +213,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -6,6 +6,7 @@ import SMTPDiagRunner
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
+import SMTPDiagTestSupport
 
 /// The runner alone: a generated fleet spec (`scripts/gen-fleet-spec`) run against DNS answered in memory,
 /// as the fleet's zones would answer, with no network. What it prints is the runner's own cost a check,
@@ -112,13 +113,5 @@ final class FleetDNS: DNSProbe, @unchecked Sendable {
         return DNSResponse(
             message: message, server: server, transport: transport, roundTrip: .microseconds(100), attempts: 1,
             size: 100)
-    }
-}
-
-struct NoSMTP: SMTPProbe {
-    func session(
-        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
-    ) async -> SMTPSessionRecord {
-        SMTPSessionRecord()
     }
 }

@@ -193,6 +193,9 @@ public struct Check: Hashable, Sendable, Identifiable {
     /// Reported, but never fails the run: SMTPDiag's local-domain checks, since "internal DNS unaware
     /// of external DNS" is a valid topology.
     public var advisory: Bool = false
+    /// The route (`FROM->TO`) the check was compiled from, nil for a domain's check: a shard keeps a route's
+    /// checks together.
+    public var route: String? = nil
 }
 
 /// The compiled checks of a set of spec files, in a stable order.

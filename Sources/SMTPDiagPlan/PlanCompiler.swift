@@ -378,7 +378,10 @@ public struct PlanCompiler: Sendable {
             guard let remote = servers(remoteDNS, file: file, zone: toDomain, path: "\(path).remote_dns"),
                 let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
             else { return }
-            let prefix = "route[\(route.from)->\(route.to)]"
+            let label = "\(route.from)->\(route.to)"
+            let prefix = "route[\(label)]"
+            let first = checks.count
+            defer { for i in first..<checks.count { checks[i].route = label } }
             let timeout = remoteDNS.timeout ?? .seconds(2)
             let retries = remoteDNS.retries ?? 1
             let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(remote.discoveryVia))")

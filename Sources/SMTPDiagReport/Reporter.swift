@@ -1,8 +1,7 @@
-import ArgumentParser
 import SMTPDiagRunner
 
-/// The output formats: both the registry of reporters and the CLI option's values.
-public enum OutputFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+/// The output formats: the registry of reporters (the command line adds its option parsing).
+public enum OutputFormat: String, CaseIterable, Sendable {
     case human, json, junit, tap, github
 
     public var reporter: any Reporter {

@@ -1,4 +1,4 @@
-import CYaml
+import CLibYAML
 
 /// A composed YAML node: what the loader needs and nothing more (text, whether a scalar was plain,
 /// and where each node starts). Built by `YAMLComposer`; never leaves the loader.

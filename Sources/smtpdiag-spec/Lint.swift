@@ -16,6 +16,7 @@ extension SMTPDiagSpecCommand {
             print(
                 "ok: \(files.count) file(s), \(files.reduce(0) { $0 + $1.domains.count }) domain(s), \(plan.checks.count) check(s)"
             )
+            finish(files, plan)
         }
     }
 }

@@ -44,6 +44,7 @@ extension SMTPDiagSpecCommand {
                 let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             }
+            finish(plan)
         }
     }
 }

@@ -19,6 +19,7 @@ extension SMTPDiagSpecCommand {
 
         @OptionGroup var input: SpecInput
         @OptionGroup var run: RunOptionsGroup
+        @OptionGroup var select: SelectionOptions
 
         func run() async throws {
             let loaded = input.loader.load(paths: input.resolvedPaths)
@@ -26,8 +27,8 @@ extension SMTPDiagSpecCommand {
             let files = try run.applyServerOverrides(loaded.files)
             let compiled = PlanCompiler().compile(files)
             try exitOnDiagnostics(compiled.diagnostics)
-            let code = await run.execute(plan: compiled.plan, files: files.map(\.path))
-            throw ExitCode(code)
+            let code = await run.execute(plan: compiled.plan, selection: select.selection, files: files.map(\.path))
+            finish(status: code, files, compiled)
         }
     }
 }
@@ -40,188 +41,14 @@ func exitOnDiagnostics(_ diagnostics: [SpecDiagnostic]) throws {
     throw ExitCode(2)
 }
 
-/// The options `run` and `diag` share.
-struct RunOptionsGroup: ParsableArguments {
-    @Option(help: "Output format on standard output: human, json, junit, tap or github.")
-    var format: OutputFormat = .human
-
-    @Option(name: .customLong("report"), help: "Also write a report: FORMAT=FILE (repeatable), e.g. junit=report.xml.")
-    var reports: [String] = []
-
-    @Option(help: "Checks in flight at once (each asks its DNS questions one after another).")
-    var jobs: Int = 500
-
-    @Option(
-        name: .customLong("smtp-per-host"), help: "At most this many SMTP sessions at once to one address (politeness)."
-    )
-    var smtpPerHost: Int = 2
-
-    @Option(name: .customLong("tag"), help: "Run only checks of domains or routes with this tag (repeatable).")
-    var tags: [String] = []
-
-    @Option(
-        name: .customLong("only"),
-        help: "Run only checks whose id matches this glob (repeatable), e.g. 'example.test/smtp@*'.")
-    var only: [String] = []
-
-    @Option(help: "Run shard K of N (K/N): a deterministic split by domain; the N shards together are the whole plan.")
-    var shard: String?
-
-    @Option(name: .customLong("dns-server"), help: "Override a named DNS server: NAME=ADDR[:PORT] (repeatable).")
-    var dnsServers: [String] = []
-
-    @Option(name: .customLong("skip"), help: "Skip a kind of check: smtp (port 25 is blocked on many CI runners).")
-    var skip: [String] = []
-
-    @Option(help: "A deadline for the whole run, e.g. 5m; unfinished checks are reported as not run.")
-    var deadline: String?
-
-    @Flag(name: [.customShort("v"), .long], help: "Show DNS answers and SMTP transcripts.")
-    var verbose = false
-
-    @Flag(help: "Print the DNS engine's counters (queries sent, answered, dropped) to standard error at the end.")
-    var stats = false
-
-    struct ReportTarget {
-        var format: OutputFormat
-        var path: String
-    }
-
-    var reportTargets: [ReportTarget] {
-        reports.compactMap { spec in
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let f = OutputFormat(rawValue: parts[0]) else { return nil }
-            return ReportTarget(format: f, path: parts[1])
-        }
-    }
-
-    var shardPair: (Int, Int)? {
-        guard let shard else { return nil }
-        let p = shard.split(separator: "/").compactMap { Int($0) }
-        return p.count == 2 ? (p[0], p[1]) : nil
-    }
-
-    var deadlineDuration: Duration? {
-        guard let deadline, case .success(let d) = SpecDuration.parse(deadline), d > .zero else { return nil }
-        return d
-    }
-
-    func validate() throws {
-        for r in reports where !r.contains("=") || OutputFormat(rawValue: String(r.split(separator: "=")[0])) == nil {
-            throw ValidationError(
-                "--report takes FORMAT=FILE with FORMAT one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")); got \(r)"
-            )
-        }
-        if shard != nil {
-            guard let (k, n) = shardPair, n >= 1, (1...n).contains(k) else {
-                throw ValidationError("--shard takes K/N with 1 <= K <= N, e.g. 2/4; got \(shard ?? "")")
-            }
-        }
-        for s in skip where s != "smtp" { throw ValidationError("--skip takes smtp; got \(s)") }
-        for d in dnsServers {
-            let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, (try? DNSServerAddress(parsing: parts[1])) != nil else {
-                throw ValidationError("--dns-server takes NAME=ADDR[:PORT] with an IP address; got \(d)")
-            }
-        }
-        if deadline != nil && deadlineDuration == nil {
-            throw ValidationError("--deadline takes \(SpecDuration.form), more than 0; got \(deadline ?? "")")
-        }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if smtpPerHost < 1 { throw ValidationError("--smtp-per-host must be at least 1") }
-    }
-
-    /// `--dns-server NAME=ADDR`: replaces the address of a server of that name in every file.
-    func applyServerOverrides(_ files: [SpecFile]) throws -> [SpecFile] {
-        var files = files
-        for d in dnsServers {
-            let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let address = try? DNSServerAddress(parsing: parts[1]) else { continue }
-            if parts[0] == "system" { continue }
-            var found = false
-            for i in files.indices {
-                for j in files[i].servers.indices where files[i].servers[j].name == parts[0] {
-                    files[i].servers[j].host = address.host
-                    files[i].servers[j].port = address.port
-                    found = true
-                }
-            }
-            if !found {
-                printError("--dns-server: no spec defines a server named \(terminalSafe(parts[0]))")
-                throw ExitCode(2)
-            }
-        }
-        return files
-    }
-
-    var systemResolvers: [DNSServerAddress] {
-        let overrides = dnsServers.compactMap { d -> DNSServerAddress? in
-            let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
-            return parts.count == 2 && parts[0] == "system" ? try? DNSServerAddress(parsing: parts[1]) : nil
-        }
-        return overrides.isEmpty ? SystemResolvers.load() : overrides
-    }
-
-    /// Splits the plan into what runs and what is skipped, by shard, tag, glob and --skip.
-    func select(_ plan: CheckPlan) -> (run: CheckPlan, skipped: [(Check, String)]) {
-        // Nothing to filter: the plan as it is (a filtered copy of a large plan is tens of megabytes).
-        if shardPair == nil && tags.isEmpty && only.isEmpty && !skip.contains("smtp") { return (plan, []) }
-        var checks = plan.checks
-        if let (k, n) = shardPair {
-            let groups = Array(Set(checks.map(Self.group))).sorted()
-            let mine = Set(groups.enumerated().filter { $0.offset % n == k - 1 }.map(\.element))
-            checks = checks.filter { mine.contains(Self.group($0)) }
-        }
-        var reasons: [CheckID: String] = [:]
-        for c in checks {
-            if !tags.isEmpty && Set(c.tags).isDisjoint(with: tags) { reasons[c.id] = "filtered out (--tag)" }
-            if !only.isEmpty && !only.contains(where: { Self.glob($0, c.id.rawValue) }) {
-                reasons[c.id] = "filtered out (--only)"
-            }
-            if skip.contains("smtp") && c.kind.isSMTP { reasons[c.id] = "filtered out (--skip smtp)" }
-        }
-        // A selected check brings its prerequisites with it.
-        let byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var stack = checks.filter { reasons[$0.id] == nil }.flatMap(\.dependencies)
-        while let d = stack.popLast() {
-            if reasons.removeValue(forKey: d) != nil, let c = byID[d] { stack += c.dependencies }
-        }
-        return (
-            CheckPlan(checks: checks.filter { reasons[$0.id] == nil }),
-            checks.compactMap { c in reasons[c.id].map { (c, $0) } }
-        )
-    }
-
-    /// Why the filters select nothing at all (a usage error: a run that checks nothing must not pass), or nil.
-    /// An empty shard is not an error when the filters select checks in other shards.
-    func emptySelection(_ full: CheckPlan) -> String? {
-        guard !tags.isEmpty || !only.isEmpty || !skip.isEmpty, !full.checks.isEmpty else { return nil }
-        let any = full.checks.contains { c in
-            (tags.isEmpty || !Set(c.tags).isDisjoint(with: tags))
-                && (only.isEmpty || only.contains(where: { Self.glob($0, c.id.rawValue) }))
-                && !(skip.contains("smtp") && c.kind.isSMTP)
-        }
-        guard !any else { return nil }
-        var filters: [String] = tags.map { "--tag \($0)" } + only.map { "--only '\($0)'" }
-        if skip.contains("smtp") { filters.append("--skip smtp") }
-        return "no check of the \(full.checks.count) planned is selected by " + filters.joined(separator: " ")
-    }
-
-    /// Domain or route: what a shard keeps together (a check and its prerequisites share it).
-    static func group(_ c: Check) -> String {
-        let id = c.id.rawValue
-        if id.hasPrefix("route[") { return String(id.prefix { $0 != "/" }) }
-        return c.domain.description
-    }
-
-    static func glob(_ pattern: String, _ text: String) -> Bool { fnmatch(pattern, text, 0) == 0 }
-
-    /// Runs the plan, writes every report, and returns the exit code.
+extension RunOptionsGroup {
+    /// Runs the selected checks of the plan, writes every report, and returns the exit code.
     func execute(
-        plan full: CheckPlan, files: [String], human: ((RunReport, Bool) -> String)? = nil
+        plan full: CheckPlan, selection: Selection = Selection(), files: [String],
+        human: ((RunReport, Bool) -> String)? = nil
     ) async -> Int32 {
-        let (plan, skipped) = select(full)
-        if let problem = emptySelection(full) {
+        let (plan, skipped) = selection.apply(to: full)
+        if let problem = selection.emptiness(of: full) {
             printError("smtpdiag-spec: \(problem); nothing was run")
             return 2
         }
@@ -229,7 +56,7 @@ struct RunOptionsGroup: ParsableArguments {
         options.jobs = jobs
         options.systemResolvers = systemResolvers
         options.defaultHelo = ProcessInfo.processInfo.hostName
-        options.deadline = deadlineDuration
+        options.deadline = deadline
         options.keepPassingEvidence = verbose
         let progress = Progress(enabled: isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil)
         options.progress = { done, total in progress.update(done, total) }
@@ -263,12 +90,12 @@ struct RunOptionsGroup: ParsableArguments {
         let cwd = FileManager.default.currentDirectoryPath
         var problems: [String] = []
         // Report files first: whatever happens to standard output (a closed pipe, a full disk), they are written.
-        for target in reportTargets {
+        for target in reports {
             if let problem = Self.writeReport(report, format: target.format, to: target.path, relativeTo: cwd) {
                 problems.append(problem)
             }
         }
-        if format == .github || reportTargets.contains(where: { $0.format == .github }),
+        if format == .github || reports.contains(where: { $0.format == .github }),
             let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty
         {
             let md = GitHubReporter.stepSummary(report, options: ReportOptions(relativeTo: cwd))

@@ -1,5 +1,6 @@
 import Foundation
 import SMTPDiagDNSWire
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagDNS
@@ -12,31 +13,13 @@ enum Lab {
     static let nsd6 = DNSServerAddress(host: "::1", port: 53)
     static let knot6 = DNSServerAddress(host: "::1", port: 5353)
 
-    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
-
-    static let isUp: Bool = {
-        let out = run(["dig", "+norec", "+time=1", "+tries=1", "@127.0.0.10", "example.test", "SOA"]) ?? ""
-        let out2 = run(["dig", "+norec", "+time=1", "+tries=1", "@127.0.0.12", "example.test", "SOA"]) ?? ""
-        return out.contains("flags: qr aa") && out2.contains("flags: qr aa")
-    }()
-
+    static let isCI = TestLab.isCI
+    static let isUp = TestLab.isUp
     /// Whether lab tests run: the lab is up, or this is CI (where a down lab must fail them).
-    static let enabled = isUp || isCI
-    static let skipReason: Comment = "the lab is not running: start it with scripts/lab up"
+    static let enabled = TestLab.enabled
+    static let skipReason = Comment(rawValue: TestLab.skipReason)
 
-    /// Runs a command and returns its standard output, or nil when it cannot be started.
-    static func run(_ arguments: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func run(_ arguments: [String]) -> String? { TestLab.output(arguments) }
 
     /// What dig says for one question, parsed with our presentation parser.
     static func dig(_ name: String, _ type: String, server: DNSServerAddress, transport: DNSTransport) throws

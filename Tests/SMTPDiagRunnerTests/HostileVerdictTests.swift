@@ -4,38 +4,12 @@ import SMTPDiagDNSWire
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagDNS
 @testable import SMTPDiagPlan
 @testable import SMTPDiagRunner
-
-/// A DNS server in memory answering from a script: each question maps to records, an rcode, or an error.
-struct ScriptedDNS: DNSProbe {
-    enum Reply: Sendable {
-        case records([RData])
-        case rcode(UInt8)
-        case timeout
-    }
-    let script: @Sendable (Question) -> Reply
-
-    func query(_ question: Question, server: DNSServerAddress, transport: DNSTransport, options: DNSQueryOptions)
-        async -> Result<DNSResponse, DNSClientError>
-    {
-        var header = Header(id: 1, isResponse: true, authoritative: true)
-        var answers: [ResourceRecord] = []
-        switch script(question) {
-        case .timeout:
-            return .failure(.timeout(server: server, transport: transport, attempts: 2, timeout: .seconds(2)))
-        case .rcode(let r): header.rcodeLow = r
-        case .records(let list): answers = list.map { ResourceRecord(name: question.name, ttl: 300, rdata: $0) }
-        }
-        return .success(
-            DNSResponse(
-                message: Message(header: header, questions: [question], answers: answers), server: server,
-                transport: transport, roundTrip: .milliseconds(1), attempts: 1, size: 100))
-    }
-}
 
 /// Keeps the TLS settings each session was asked for.
 final class TLSSettingsProbe: SMTPProbe, @unchecked Sendable {
@@ -46,14 +20,6 @@ final class TLSSettingsProbe: SMTPProbe, @unchecked Sendable {
         seen.withLockedValue { $0.append(tls) }
         return HostileVerdictTests.banner
     }
-}
-
-/// An SMTP server in memory: every session gets the same record.
-struct ScriptedSMTP: SMTPProbe {
-    let record: SMTPSessionRecord
-    func session(
-        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
-    ) async -> SMTPSessionRecord { record }
 }
 
 @Suite("Verdicts a hostile or broken server must not turn into a pass or a wrong failure")

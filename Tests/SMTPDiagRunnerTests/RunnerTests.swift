@@ -4,6 +4,7 @@ import SMTPDiagDNSWire
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagDNS
@@ -62,15 +63,6 @@ final class TableDNS: DNSProbe, @unchecked Sendable {
     }
 }
 
-struct NoSMTP: SMTPProbe {
-    func session(
-        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
-    ) async -> SMTPSessionRecord {
-        Issue.record("no SMTP session expected")
-        return SMTPSessionRecord()
-    }
-}
-
 @Suite("Runner: schedule, prerequisites, evidence, cache")
 struct RunnerTests {
     /// `n` zones `z0.test`...: SOA serial expected 1 (and consistent across the named server and the
@@ -95,7 +87,7 @@ struct RunnerTests {
         var options = RunOptions()
         options.jobs = jobs
         options.keepPassingEvidence = keep
-        return Runner(dns: dns, smtp: NoSMTP(), options: options)
+        return Runner(dns: dns, smtp: NoSMTP(onSession: { Issue.record("no SMTP session expected") }), options: options)
     }
 
     @Test func resultsInPlanOrderAndPrerequisitesFirst() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagSMTP
@@ -6,25 +7,9 @@ import Testing
 
 /// The lab's real Postfix (scripts/lab up). Skips when it is down, except under CI=true.
 enum SMTPLab {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let caFile = repository.appendingPathComponent("lab/run/tls/ca.pem").path
-    static let certFile = repository.appendingPathComponent("lab/run/tls/mx.pem").path
-    static let isUp: Bool = {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(25).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.11")
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        return ok == 0 && FileManager.default.fileExists(atPath: caFile)
-    }()
-    static let enabled = isUp || ProcessInfo.processInfo.environment["CI"] == "true"
+    static let caFile = TestLab.caFile
+    static let certFile = TestLab.certFile
+    static let enabled = TestLab.enabled
 }
 
 @Suite(

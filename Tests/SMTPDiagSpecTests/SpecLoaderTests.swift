@@ -1,6 +1,7 @@
 import Foundation
 import SMTPDiagDNSWire
 import SMTPDiagPlan
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagSpec
@@ -8,7 +9,7 @@ import Testing
 enum SpecFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let fixtures = root.appendingPathComponent("Fixtures")
-    static let repository = root.deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = TestRepository.root
 
     static func files(_ folder: String) -> [String] {
         let dir = fixtures.appendingPathComponent(folder).path
@@ -18,12 +19,8 @@ enum SpecFixtures {
 
     /// Writes the snapshot when UPDATE_SNAPSHOTS=1, and compares with it otherwise.
     static func snapshot(_ text: String, _ path: URL) throws {
-        if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
-            try text.write(to: path, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOf: path, encoding: .utf8)
-        #expect(text == expected, "snapshot \(path.lastPathComponent) differs; UPDATE_SNAPSHOTS=1 rewrites it")
+        let mismatch = try Snapshot.mismatch(text, path)
+        #expect(mismatch == nil, "\(mismatch ?? "")")
     }
 
     static let environment = ["SMTPDIAG_LAB_NS1": "127.0.0.10"]

@@ -1,14 +1,34 @@
 import Foundation
 import SMTPDiagDNSWire
+import SMTPDiagTestSupport
 import Testing
 
 @testable import SMTPDiagPlan
 @testable import SMTPDiagSpec
 
+/// The spec fixtures of the spec module's tests, and this module's plan snapshots.
+enum Fixtures {
+    static let repository = TestRepository.root
+    static let fixtures = repository.appendingPathComponent("Tests/SMTPDiagSpecTests/Fixtures")
+    static let plans = repository.appendingPathComponent("Tests/SMTPDiagPlanTests/Fixtures/plans")
+    static let environment = ["SMTPDIAG_LAB_NS1": "127.0.0.10"]
+
+    static func files(_ folder: String) -> [String] {
+        let dir = fixtures.appendingPathComponent(folder).path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
+            .sorted()
+    }
+
+    static func snapshot(_ text: String, _ path: URL) throws {
+        let mismatch = try Snapshot.mismatch(text, path)
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+}
+
 @Suite("Plan compiler")
 struct PlanCompilerTests {
     static func plan(_ paths: [String]) -> (CheckPlan, [SpecDiagnostic]) {
-        let loaded = SpecLoader(environment: SpecFixtures.environment).load(paths: paths)
+        let loaded = SpecLoader(environment: Fixtures.environment).load(paths: paths)
         let compiled = PlanCompiler().compile(loaded.files)
         return (compiled.plan, loaded.diagnostics + compiled.diagnostics)
     }
@@ -22,34 +42,34 @@ struct PlanCompilerTests {
     }
 
     static let examples: [String] = {
-        let dir = SpecFixtures.repository.appendingPathComponent("specs").path
+        let dir = Fixtures.repository.appendingPathComponent("specs").path
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
             .sorted()
     }()
 
     @Test(arguments: examples)
     func exampleSnapshots(_ name: String) throws {
-        let path = SpecFixtures.repository.appendingPathComponent("specs/\(name)").path
+        let path = Fixtures.repository.appendingPathComponent("specs/\(name)").path
         let (plan, diagnostics) = Self.plan([path])
         #expect(diagnostics.isEmpty)
-        try SpecFixtures.snapshot(
-            Self.render(plan, cutting: SpecFixtures.repository.path + "/"),
-            SpecFixtures.fixtures.appendingPathComponent("plans/\(name).plan"))
+        try Fixtures.snapshot(
+            Self.render(plan, cutting: Fixtures.repository.path + "/"),
+            Fixtures.plans.appendingPathComponent("\(name).plan"))
     }
 
-    @Test(arguments: SpecFixtures.files("good"))
+    @Test(arguments: Fixtures.files("good"))
     func goodSnapshots(_ name: String) throws {
-        let (plan, diagnostics) = Self.plan([SpecFixtures.fixtures.appendingPathComponent("good/\(name)").path])
+        let (plan, diagnostics) = Self.plan([Fixtures.fixtures.appendingPathComponent("good/\(name)").path])
         #expect(diagnostics.isEmpty)
-        try SpecFixtures.snapshot(
-            Self.render(plan, cutting: SpecFixtures.fixtures.path + "/"),
-            SpecFixtures.fixtures.appendingPathComponent("plans/\(name).plan"))
+        try Fixtures.snapshot(
+            Self.render(plan, cutting: Fixtures.fixtures.path + "/"),
+            Fixtures.plans.appendingPathComponent("\(name).plan"))
     }
 
     @Test func idsAreUniqueAndStable() {
         let paths =
-            [SpecFixtures.repository.appendingPathComponent("specs").path]
-            + SpecFixtures.files("good").map { SpecFixtures.fixtures.appendingPathComponent("good/\($0)").path }
+            [Fixtures.repository.appendingPathComponent("specs").path]
+            + Fixtures.files("good").map { Fixtures.fixtures.appendingPathComponent("good/\($0)").path }
         let (a, _) = Self.plan(paths)
         let (b, _) = Self.plan(paths)
         #expect(a.checks.map(\.id) == b.checks.map(\.id))
@@ -61,7 +81,7 @@ struct PlanCompilerTests {
     }
 
     @Test func contractIdForms() {
-        let (plan, _) = Self.plan([SpecFixtures.repository.appendingPathComponent("specs/example.yaml").path])
+        let (plan, _) = Self.plan([Fixtures.repository.appendingPathComponent("specs/example.yaml").path])
         let ids = Set(plan.checks.map(\.id.rawValue))
         #expect(ids.contains("example.test/soa.serial@external[127.0.0.12]/tcp"))
         #expect(ids.contains("example.test/soa.serial@lab6[::1]:5353/udp"))
@@ -72,14 +92,14 @@ struct PlanCompilerTests {
     }
 
     @Test func everyDNSExpectationIsExpandedPerServerAndTransport() {
-        let (plan, _) = Self.plan([SpecFixtures.repository.appendingPathComponent("specs/example.yaml").path])
+        let (plan, _) = Self.plan([Fixtures.repository.appendingPathComponent("specs/example.yaml").path])
         let mx = plan.checks.filter { $0.id.rawValue.hasPrefix("example.test/mx@") }
         // internal, external, lab6, authoritative x udp, tcp
         #expect(mx.count == 8)
     }
 
     @Test func routesCompileToTheSMTPDiagSequence() throws {
-        let (plan, _) = Self.plan([SpecFixtures.repository.appendingPathComponent("specs/example.yaml").path])
+        let (plan, _) = Self.plan([Fixtures.repository.appendingPathComponent("specs/example.yaml").path])
         let route = plan.checks.filter { $0.id.rawValue.hasPrefix("route[") }
         let kinds = route.map { $0.id.rawValue.split(separator: "/")[1].split(separator: "@")[0] }
         #expect(kinds.first == "remote.soa")

@@ -1,22 +1,13 @@
 import Foundation
+import SMTPDiagTestSupport
 import Testing
 
 /// The real binary against the lab. Skips when the lab is down, except under CI=true.
 enum E2E {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = TestRepository.root
     static let binary = repository.appendingPathComponent(".build/debug/smtpdiag-spec").path
-    static let isUp: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: repository.appendingPathComponent("scripts/lab").path)
-        p.arguments = ["status"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
-    static let enabled = isUp || ProcessInfo.processInfo.environment["CI"] == "true"
+    static let isUp = TestLab.isUp
+    static let enabled = TestLab.enabled
 
     struct Output {
         var code: Int32
@@ -170,7 +161,7 @@ struct EndToEndTests {
         let r = try E2E.run([
             "run", "specs/failing/serial-drift.yaml", "specs/failing/wrong-mx.yaml", "specs/failing/truncated-udp.yaml",
         ])
-        let path = E2E.repository.appendingPathComponent("Tests/SMTPDiagRunnerTests/Snapshots/failing.human.txt")
+        let path = E2E.repository.appendingPathComponent("Tests/SMTPDiagCLITests/Snapshots/failing.human.txt")
         let text = E2E.normalise(r.stdout)
         if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
             try text.write(to: path, atomically: true, encoding: .utf8)

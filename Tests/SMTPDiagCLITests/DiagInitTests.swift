@@ -74,7 +74,7 @@ struct DiagInitTests {
             "diag", "administrator@nwtraders.test", "postmaster@drift.test", "-d", "127.0.0.10", "-d", "127.0.0.12",
             "--internal-dns", "127.0.0.10",
         ])
-        let path = E2E.repository.appendingPathComponent("Tests/SMTPDiagRunnerTests/Snapshots/diag.txt")
+        let path = E2E.repository.appendingPathComponent("Tests/SMTPDiagCLITests/Snapshots/diag.txt")
         if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
             try r.stdout.write(to: path, atomically: true, encoding: .utf8)
         }
