@@ -63,6 +63,11 @@ var targets: [Target] = [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
+    // The families of checks, one a file, and their registry (`Families.builtin`).
+    .target(
+        name: "SMTPDiagFamilies",
+        dependencies: ["SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire"]
+    ),
     .target(
         name: "SMTPDiagReport",
         dependencies: [
@@ -79,6 +84,7 @@ var targets: [Target] = [
             "SMTPDiagRunner",
             "SMTPDiagReport",
             "SMTPDiagSMTP",
+            "SMTPDiagFamilies",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -100,14 +106,17 @@ var targets: [Target] = [
         name: "RunnerBench",
         dependencies: [
             "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP",
-            "SMTPDiagSMTPWire", "SMTPDiagTestSupport",
+            "SMTPDiagSMTPWire", "SMTPDiagFamilies", "SMTPDiagTestSupport",
         ],
         path: "Benchmarks/RunnerBench"
     ),
     // What tests and benchmarks share: the checkout and the lab found one way, snapshots, probes in memory.
     .target(
         name: "SMTPDiagTestSupport",
-        dependencies: ["SMTPDiagRunner", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire"],
+        dependencies: [
+            "SMTPDiagRunner", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire", "SMTPDiagFamilies",
+            "SMTPDiagSpec", "SMTPDiagPlan",
+        ],
         path: "Tests/SMTPDiagTestSupport"
     ),
     .testTarget(
@@ -121,19 +130,20 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SMTPDiagSpecTests",
-        dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagDNSWire", "SMTPDiagTestSupport"],
+        dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagDNSWire", "SMTPDiagFamilies", "SMTPDiagTestSupport"],
         exclude: ["Fixtures"]
     ),
     .testTarget(
         name: "SMTPDiagPlanTests",
-        dependencies: ["SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagTestSupport"],
+        dependencies: ["SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagFamilies", "SMTPDiagTestSupport"],
         exclude: ["Fixtures"]
     ),
     .testTarget(
         name: "SMTPDiagRunnerTests",
         dependencies: [
             "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS", "SMTPDiagDNSWire", "SMTPDiagSMTPWire",
-            "SMTPDiagSMTP", "SMTPDiagTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            "SMTPDiagSMTP", "SMTPDiagFamilies", "SMTPDiagTestSupport",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
     .testTarget(
@@ -141,6 +151,13 @@ var targets: [Target] = [
         dependencies: [
             "SMTPDiagReport", "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagSMTPWire",
             "SMTPDiagTestSupport",
+        ]
+    ),
+    .testTarget(
+        name: "SMTPDiagFamiliesTests",
+        dependencies: [
+            "SMTPDiagFamilies", "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS",
+            "SMTPDiagDNSWire", "SMTPDiagTestSupport",
         ]
     ),
     // The command line, end to end: the real binary against the lab, its documents' recipes.

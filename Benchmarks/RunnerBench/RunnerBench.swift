@@ -1,6 +1,7 @@
 import Foundation
 import SMTPDiagDNS
 import SMTPDiagDNSWire
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagRunner
 import SMTPDiagSMTP
@@ -21,8 +22,8 @@ struct RunnerBench {
             print("usage: smtpdiag-runnerbench SPEC [JOBS]")
             exit(2)
         }
-        let loaded = SpecLoader().load(paths: [args[1]])
-        let compiled = PlanCompiler().compile(loaded.files)
+        let loaded = SpecLoader(families: Families.builtin.spec).load(paths: [args[1]])
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         guard loaded.diagnostics.isEmpty && compiled.diagnostics.isEmpty else {
             for d in loaded.diagnostics + compiled.diagnostics { print(d) }
             exit(2)

@@ -131,6 +131,8 @@ public indirect enum CheckKind: Hashable, Sendable {
     case smtpHosts(domain: DomainName, target: SMTPTarget, server: ServerTarget, transport: SpecTransport)
     /// One step of the SMTP session(s) to a host selection.
     case smtp(session: SMTPSessionPlan, step: SMTPStep)
+    /// A check of a registered family, judged by the family.
+    case family(FamilyCheck)
 
     /// Whether the check asks the system resolvers (`system`, or `authoritative` found through them).
     public var usesSystemResolvers: Bool {
@@ -149,6 +151,7 @@ public indirect enum CheckKind: Hashable, Sendable {
         case .smtp(let session, _):
             if case .host(let h) = session.target, case .address = h.host { return false }
             return system(session.resolver)
+        case .family(let f): return f.value.server.map(system) ?? false
         }
     }
 

@@ -28,7 +28,29 @@ public struct PlanCompiler: Sendable {
         return s
     }()
 
-    public init() {}
+    /// Families of checks besides the built-in keys, compiled in this order after `records` and before `smtp`.
+    public var families: [any PlanFamily.Type]
+
+    public init(families: [any PlanFamily.Type]) { self.families = families }
+
+    /// Where a domain's checks come from, in plan order (ids and their order are a contract).
+    enum Slot {
+        /// A key the compiler still plans itself.
+        case builtin(String)
+        case family(any PlanFamily.Type)
+    }
+
+    /// The DNS keys in plan order, each planned by its family when one is registered and by the compiler
+    /// otherwise; the other families after them, in registration order (and `smtp` after everything).
+    static let builtinOrder = ["soa", "ns", "mx", "mx_resolves", "records"]
+
+    static func slots(_ families: [any PlanFamily.Type]) -> [Slot] {
+        var out: [Slot] = builtinOrder.map { key in
+            families.first { $0.key == key }.map { .family($0) } ?? .builtin(key)
+        }
+        for f in families where !builtinOrder.contains(f.key) { out.append(.family(f)) }
+        return out
+    }
 
     public struct Result: Sendable {
         public var plan: CheckPlan
@@ -36,7 +58,7 @@ public struct PlanCompiler: Sendable {
     }
 
     public func compile(_ files: [SpecFile]) -> Result {
-        var state = State()
+        var state = State(families: families)
         // About 22 checks a domain in typical specs: reserve once instead of growing.
         let estimate = files.reduce(0) { $0 + $1.domains.count * 24 + $1.routes.count * 40 }
         state.checks.reserveCapacity(estimate)
@@ -46,6 +68,7 @@ public struct PlanCompiler: Sendable {
     }
 
     struct State {
+        let families: [any PlanFamily.Type]
         var checks: [Check] = []
         var diagnostics: [SpecDiagnostic] = []
         var ids: Set<CheckID> = []
@@ -132,7 +155,7 @@ public struct PlanCompiler: Sendable {
             // A domain that an earlier file also checks: allowed (one file per team, say), but the same
             // check twice is not. Rare, so compared against the earlier checks one domain at a time.
             for domain in repeated {
-                var extra = State()
+                var extra = State(families: families)
                 extra.compile(domain, file: file)
                 let earlier = Dictionary(
                     checks.filter { $0.domain == domain.name }.map { ($0.id, $0.location) },
@@ -169,8 +192,9 @@ public struct PlanCompiler: Sendable {
             nonisolated(unsafe) var joined = checks
             nonisolated(unsafe) var found = diagnostics
             checks = []
+            let families = self.families
             DispatchQueue.concurrentPerform(iterations: count) { c in
-                var state = State()
+                var state = State(families: families)
                 let slice = list[(c * size)..<min(list.count, (c + 1) * size)]
                 state.checks.reserveCapacity(slice.count * 24)
                 state.ids.reserveCapacity(slice.count * 24)
@@ -238,7 +262,37 @@ public struct PlanCompiler: Sendable {
                 }
             }
 
-            if let soa = domain.soa {
+            var familyPlan = DomainPlan(
+                zone: zone, prefix: prefix, servers: servers.targets, transports: transports, tags: domain.tags,
+                timeout: timeout, retries: retries, discoveryID: discoveryID)
+            for slot in PlanCompiler.slots(families) {
+                switch slot {
+                case .builtin("soa"):
+                    if let soa = domain.soa { compileSOA(soa) }
+                case .builtin("mx"):
+                    if let mx = domain.mx {
+                        perQuery("mx", mx.location) {
+                            .records(name: zone, type: .mx, expectation: mx, server: $0, transport: $1)
+                        }
+                    }
+                case .builtin("mx_resolves"):
+                    // mx_resolves defaults to true when mx is set.
+                    if domain.mxResolves?.value ?? (domain.mx != nil) {
+                        perQuery("mx_resolves", domain.mxResolves?.location ?? domain.mx?.location ?? domain.location) {
+                            .mxResolves(zone: zone, server: $0, transport: $1)
+                        }
+                    }
+                case .builtin("records"):
+                    compileRecords(domain.records)
+                case .builtin: break
+                case .family(let family):
+                    for entry in domain.families where entry.key == family.key { family.compile(entry, &familyPlan) }
+                    for c in familyPlan.checks { add(c) }
+                    familyPlan.checks.removeAll(keepingCapacity: true)
+                }
+            }
+
+            func compileSOA(_ soa: SOAExpectation) {
                 var fields: [SOAField] = []
                 if let m = soa.mname { fields.append(.mname(m)) }
                 if let r = soa.rname { fields.append(.rname(r)) }
@@ -260,29 +314,17 @@ public struct PlanCompiler: Sendable {
                             soa.consistentLocation, [discoveryID]))
                 }
             }
-            if let ns = domain.ns {
-                perQuery("ns", ns.location) {
-                    .records(name: zone, type: .ns, expectation: ns, server: $0, transport: $1)
-                }
-            }
-            if let mx = domain.mx {
-                perQuery("mx", mx.location) {
-                    .records(name: zone, type: .mx, expectation: mx, server: $0, transport: $1)
-                }
-            }
-            // mx_resolves defaults to true when mx is set.
-            if domain.mxResolves?.value ?? (domain.mx != nil) {
-                perQuery("mx_resolves", domain.mxResolves?.location ?? domain.mx?.location ?? domain.location) {
-                    .mxResolves(zone: zone, server: $0, transport: $1)
-                }
-            }
-            var seen: [String: Int] = [:]
-            for record in domain.records {
-                let base = "\(record.writtenName.isEmpty ? "@" : record.writtenName) \(record.type)"
-                seen[base, default: 0] += 1
-                let label = seen[base] == 1 ? base : "\(base) #\(seen[base] ?? 0)"
-                perQuery("records[\(label)]", record.location) {
-                    .records(name: record.name, type: record.type, expectation: record.set, server: $0, transport: $1)
+
+            func compileRecords(_ records: [RecordExpectation]) {
+                var seen: [String: Int] = [:]
+                for record in records {
+                    let base = "\(record.writtenName.isEmpty ? "@" : record.writtenName) \(record.type)"
+                    seen[base, default: 0] += 1
+                    let label = seen[base] == 1 ? base : "\(base) #\(seen[base] ?? 0)"
+                    perQuery("records[\(label)]", record.location) {
+                        .records(
+                            name: record.name, type: record.type, expectation: record.set, server: $0, transport: $1)
+                    }
                 }
             }
             if let smtp = domain.smtp {

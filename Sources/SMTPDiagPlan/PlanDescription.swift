@@ -24,6 +24,8 @@ public enum PlanDescription {
             return "find the SMTP hosts \(target) of \(domain) at \(server) over \(t.rawValue)"
         case .smtp(let session, let step):
             return "SMTP \(session.target) port \(session.settings.port): \(step) \(expectation(session, step))"
+        case .family(let f):
+            return f.description
         }
     }
 

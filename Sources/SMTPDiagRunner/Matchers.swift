@@ -11,6 +11,18 @@ public enum Matchers {
         public var actual: String?
         public var missing: [String] = []
         public var extra: [String] = []
+
+        public init(
+            pass: Bool, message: String, expected: String? = nil, actual: String? = nil, missing: [String] = [],
+            extra: [String] = []
+        ) {
+            self.pass = pass
+            self.message = message
+            self.expected = expected
+            self.actual = actual
+            self.missing = missing
+            self.extra = extra
+        }
     }
 
     /// A value as compared: TXT by its joined text (a long SPF split across strings is the same record),

@@ -20,8 +20,14 @@ public struct SpecLoader: Sendable {
     /// composed, before anything is merged or walked.
     public var maxAliasNodes = 1_000_000
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// The families of checks whose keys a domain may hold besides the built-in ones.
+    public var families: [any SpecFamily.Type]
+
+    /// `families`: the registry's (`Families.builtin.spec` for the command line's); a key of a family not given
+    /// here is an unknown key.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, families: [any SpecFamily.Type]) {
         self.environment = environment
+        self.families = families
     }
 
     public struct Result: Sendable {
@@ -117,7 +123,8 @@ public struct SpecLoader: Sendable {
         var walker = YAMLWalker(
             file: path, environment: environment.filter { Self.mayRead($0.key, allowed: allowed) },
             allowedVariables: allowed, maxVisits: maxNodes)
-        var reader = SpecReader(walker: walker, directory: (path as NSString).deletingLastPathComponent)
+        var reader = SpecReader(
+            walker: walker, directory: (path as NSString).deletingLastPathComponent, families: families)
         let file = reader.read(root, path: path)
         walker = reader.walker
         return Result(files: file.map { [$0] } ?? [], diagnostics: walker.diagnostics.sorted())

@@ -341,12 +341,12 @@ public struct DomainSpec: Hashable, Sendable {
     public var tags: [String]
     public var dns: DNSSettings
     public var soa: SOAExpectation?
-    public var ns: RecordSetExpectation?
     public var mx: RecordSetExpectation?
     public var mxResolves: Located<Bool>?
     public var records: [RecordExpectation]
     public var smtp: SMTPSpec?
-    /// SMTP settings given on the domain without expectations (only `smtp:` settings keys).
+    /// What registered families read, in the order the spec wrote their keys.
+    public var families: [FamilyEntry] = []
     public init(name: DomainName, location: SourceLocation) {
         self.name = name
         self.location = location

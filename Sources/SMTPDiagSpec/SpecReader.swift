@@ -12,7 +12,10 @@ public enum SpecKeys {
         "tls_ca_file", "tls_min_version",
     ]
     public static let domainSMTP = smtpSettings + ["hosts", "expect"]
-    public static let domain = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
+    /// The domain keys the spec module reads itself; families add theirs (`SpecFamily`).
+    public static let domain = ["tags", "dns", "soa", "mx", "mx_resolves", "records", "smtp"]
+    /// Every domain key of the contract, built-in or a family's, in the order messages list them.
+    public static let domainOrder = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
     public static let soa = ["mname", "rname", "serial", "consistent", "max_drift"]
     public static let recordSet = ["equals", "contains", "excludes", "count", "absent", "ttl"]
     public static let record = ["name", "type"] + recordSet
@@ -28,10 +31,19 @@ public enum SpecKeys {
 struct SpecReader {
     var walker: YAMLWalker
     let directory: String
+    /// Registered families, in registration order, and the keys a domain may hold (built-in keys first).
+    let families: [any SpecFamily.Type]
+    let domainKeys: [String]
 
-    init(walker: YAMLWalker, directory: String) {
+    init(walker: YAMLWalker, directory: String, families: [any SpecFamily.Type] = []) {
         self.walker = walker
         self.directory = directory
+        self.families = families
+        let familyKeys = families.map { $0.key }
+        // In the contract's order (the order unknown-key messages list them), then the other families'.
+        self.domainKeys =
+            SpecKeys.domainOrder.filter { SpecKeys.domain.contains($0) || familyKeys.contains($0) }
+            + familyKeys.filter { !SpecKeys.domainOrder.contains($0) }
     }
 
     mutating func read(_ root: YNode, path file: String) -> SpecFile? {
@@ -321,7 +333,7 @@ struct SpecReader {
             walker.error(node, path, "the domain has no expectations", expected: "a mapping of expectations")
             return nil
         }
-        guard let pairs = walker.mapping(node, path, known: SpecKeys.domain, what: "a mapping of expectations") else {
+        guard let pairs = walker.mapping(node, path, known: domainKeys, what: "a mapping of expectations") else {
             return nil
         }
         var sawMX = false
@@ -335,7 +347,6 @@ struct SpecReader {
                 }
             case "dns": d.dns = readDNS(v, p)
             case "soa": d.soa = readSOA(v, p, origin: name)
-            case "ns": d.ns = readRecordSet(v, p, type: .ns, origin: name)
             case "mx":
                 sawMX = true
                 d.mx = readRecordSet(v, p, type: .mx, origin: name)
@@ -347,7 +358,12 @@ struct SpecReader {
                     if let rec = readRecord(r, "\(p)[\(i)]", origin: name) { d.records.append(rec) }
                 }
             case "smtp": d.smtp = readDomainSMTP(v, p, domain: name)
-            default: break
+            default:
+                guard let family = families.first(where: { $0.key == key }) else { break }
+                var values = SpecValueReader(reader: self, domain: name)
+                let read = family.read(SpecValue(v, p), &values)
+                self = values.reader
+                if let read { d.families.append(FamilyEntry(key: key, value: read, location: walker.location(v))) }
             }
         }
         if d.mxResolves?.value == true && !sawMX {

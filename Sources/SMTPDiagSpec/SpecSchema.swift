@@ -3,10 +3,20 @@ import Foundation
 /// The draft-07 JSON Schema of spec format v1, built from the same key lists the loader uses, so the
 /// two cannot drift apart. `smtpdiag-spec schema` prints it; schema/smtpdiag-spec.schema.json is a copy.
 public enum SpecSchema {
-    public static func json() -> String {
+    /// The schema with the keys of `families` under each domain.
+    public static func json(families: [any SpecFamily.Type] = []) -> String {
         let data =
-            (try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            (try? JSONSerialization.data(
+                withJSONObject: document(families: families), options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The parts of the schema a family's fragment may use: `SpecSchema.ref("recordSet")`, `boolean`, ...
+    public static func reference(_ definition: String) -> [String: Any] { ref(definition) }
+    public static var booleanValue: [String: Any] { boolean }
+    public static func integerValue(_ minimum: Int, _ maximum: Int) -> [String: Any] { integer(minimum, maximum) }
+    public static func objectValue(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        object(properties, required: required)
     }
 
     /// `${NAME}` or `${NAME:-default}` may stand for any scalar.
@@ -126,7 +136,7 @@ public enum SpecSchema {
             "domain": object(
                 [
                     "tags": ["type": "array", "items": ["type": "string"]], "dns": ref("dns"), "soa": ref("soa"),
-                    "ns": ref("recordSet"), "mx": ref("mxSet"), "mx_resolves": boolean,
+                    "mx": ref("mxSet"), "mx_resolves": boolean,
                     "records": ["type": "array", "items": ref("record")], "smtp": ref("domainSMTP"),
                 ]),
             "route": object(
@@ -139,7 +149,18 @@ public enum SpecSchema {
         ]
     }
 
-    static var document: [String: Any] {
+    static func document(families: [any SpecFamily.Type]) -> [String: Any] {
+        var definitions = definitions
+        if var domain = definitions["domain"] as? [String: Any], var properties = domain["properties"] as? [String: Any]
+        {
+            for f in families { properties[f.key] = f.schema().json }
+            domain["properties"] = properties
+            definitions["domain"] = domain
+        }
+        return documentWith(definitions)
+    }
+
+    static func documentWith(_ definitions: [String: Any]) -> [String: Any] {
         [
             "$schema": "http://json-schema.org/draft-07/schema#",
             "$id": "https://smtpdiag-spec.invalid/schema/v1/smtpdiag-spec.schema.json",

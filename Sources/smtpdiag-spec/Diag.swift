@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMTPDiagDNS
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagRunner
@@ -77,7 +78,7 @@ extension SMTPDiagSpecCommand {
                 routes: [
                     RouteSpec(from: sender, to: recipient, location: here, localServers: local, remoteServers: remote)
                 ])
-            let compiled = PlanCompiler().compile([file])
+            let compiled = PlanCompiler(families: Families.builtin.plan).compile([file])
             try exitOnDiagnostics(compiled.diagnostics)
             // Say which resolvers the lookups that name no server go to, before asking them.
             if dns.isEmpty || internalDNS.isEmpty {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMTPDiagDNS
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagRunner
@@ -25,7 +26,7 @@ extension SMTPDiagSpecCommand {
             let loaded = input.loader.load(paths: input.resolvedPaths)
             try exitOnDiagnostics(loaded.diagnostics)
             let files = try run.applyServerOverrides(loaded.files)
-            let compiled = PlanCompiler().compile(files)
+            let compiled = PlanCompiler(families: Families.builtin.plan).compile(files)
             try exitOnDiagnostics(compiled.diagnostics)
             let code = await run.execute(plan: compiled.plan, selection: select.selection, files: files.map(\.path))
             finish(status: code, files, compiled)
@@ -58,6 +59,7 @@ extension RunOptionsGroup {
         options.defaultHelo = ProcessInfo.processInfo.hostName
         options.deadline = deadline
         options.keepPassingEvidence = verbose
+        options.families = Families.builtin
         let progress = Progress(enabled: isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil)
         options.progress = { done, total in progress.update(done, total) }
         let dns = DNSClient()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SMTPDiagFamilies
 import SMTPDiagSpec
 
 extension SMTPDiagSpecCommand {
@@ -7,6 +8,6 @@ extension SMTPDiagSpecCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the JSON Schema (draft-07) of the spec format, for editors and validators.")
 
-        func run() { print(SpecSchema.json(), terminator: "") }
+        func run() { print(SpecSchema.json(families: Families.builtin.spec), terminator: "") }
     }
 }

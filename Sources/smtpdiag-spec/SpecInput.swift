@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMTPDiagDNS
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagSpec
@@ -21,7 +22,7 @@ struct SpecInput: ParsableArguments {
 
     /// The loader, with the variables the command line allows.
     var loader: SpecLoader {
-        var loader = SpecLoader()
+        var loader = SpecLoader(families: Families.builtin.spec)
         loader.allowedVariables = Set(allowedVariables)
         return loader
     }
@@ -51,7 +52,7 @@ struct SpecInput: ParsableArguments {
     /// Loads and compiles; prints every diagnostic to standard error and exits 2 when there is any.
     func compile() throws -> (files: [SpecFile], plan: CheckPlan) {
         let loaded = loader.load(paths: resolvedPaths)
-        let compiled = PlanCompiler().compile(loaded.files)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         let diagnostics = (loaded.diagnostics + compiled.diagnostics).sorted()
         if !diagnostics.isEmpty {
             for d in diagnostics { printError(terminalSafe(d.description)) }

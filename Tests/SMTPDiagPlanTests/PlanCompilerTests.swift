@@ -1,5 +1,6 @@
 import Foundation
 import SMTPDiagDNSWire
+import SMTPDiagFamilies
 import SMTPDiagTestSupport
 import Testing
 
@@ -28,8 +29,8 @@ enum Fixtures {
 @Suite("Plan compiler")
 struct PlanCompilerTests {
     static func plan(_ paths: [String]) -> (CheckPlan, [SpecDiagnostic]) {
-        let loaded = SpecLoader(environment: Fixtures.environment).load(paths: paths)
-        let compiled = PlanCompiler().compile(loaded.files)
+        let loaded = SpecLoader(environment: Fixtures.environment, families: Families.builtin.spec).load(paths: paths)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         return (compiled.plan, loaded.diagnostics + compiled.diagnostics)
     }
 

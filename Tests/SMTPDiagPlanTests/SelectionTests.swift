@@ -1,4 +1,5 @@
 import Foundation
+import SMTPDiagFamilies
 import SMTPDiagSpec
 import SMTPDiagTestSupport
 import Testing
@@ -20,8 +21,9 @@ struct SelectionTests {
             routes:
               - { from: a@one.test, to: b@two.test, tags: [route] }
             """
-        let loaded = SpecLoader(environment: [:]).load(data: Data(yaml.utf8), path: "selection.yaml")
-        return PlanCompiler().compile(loaded.files).plan
+        let loaded = SpecLoader(environment: [:], families: Families.builtin.spec).load(
+            data: Data(yaml.utf8), path: "selection.yaml")
+        return PlanCompiler(families: Families.builtin.plan).compile(loaded.files).plan
     }()
 
     @Test func shardParsing() {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import SMTPDiagDNSWire
+import SMTPDiagFamilies
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
@@ -25,9 +26,10 @@ final class TLSSettingsProbe: SMTPProbe, @unchecked Sendable {
 @Suite("Verdicts a hostile or broken server must not turn into a pass or a wrong failure")
 struct HostileVerdictTests {
     static func plan(_ yaml: String) throws -> CheckPlan {
-        let loaded = SpecLoader(environment: [:]).load(data: Data(yaml.utf8), path: "hostile.yaml")
+        let loaded = SpecLoader(environment: [:], families: Families.builtin.spec).load(
+            data: Data(yaml.utf8), path: "hostile.yaml")
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
-        let compiled = PlanCompiler().compile(loaded.files)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         #expect(compiled.diagnostics.isEmpty, "\(compiled.diagnostics)")
         return compiled.plan
     }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import SMTPDiagDNSWire
+import SMTPDiagFamilies
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
 import SMTPDiagSpec
@@ -71,9 +72,9 @@ struct RunnerTests {
         var yaml = "version: 1\ndns_servers: { a: 127.0.0.10 }\ndefaults:\n  dns: { servers: [a], transports: [udp] }\n"
         yaml += "domains:\n"
         for i in 0..<n { yaml += "  z\(i).test: { soa: { serial: 1, consistent: true } }\n" }
-        let loaded = SpecLoader().load(data: Data(yaml.utf8), path: "runner.yaml")
+        let loaded = SpecLoader(families: Families.builtin.spec).load(data: Data(yaml.utf8), path: "runner.yaml")
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
-        let compiled = PlanCompiler().compile(loaded.files)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         #expect(compiled.diagnostics.isEmpty)
         return compiled.plan
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPDiagFamilies
 import Testing
 
 @testable import SMTPDiagSpec
@@ -7,7 +8,7 @@ import Testing
 @Suite("Hostile specs: durations, aliases, merge keys, environment, SMTP arguments")
 struct HostileSpecTests {
     func load(_ text: String, environment: [String: String] = [:], allowed: Set<String> = []) -> SpecLoader.Result {
-        var loader = SpecLoader(environment: environment)
+        var loader = SpecLoader(environment: environment, families: Families.builtin.spec)
         loader.allowedVariables = allowed
         return loader.load(data: Data(text.utf8), path: "hostile.yaml")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SMTPDiagDNSWire
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagTestSupport
 import Testing
@@ -28,8 +29,8 @@ enum SpecFixtures {
     /// Diagnostics of loading and compiling one fixture, with the fixture folder cut from paths.
     static func diagnostics(_ folder: String, _ name: String) -> String {
         let path = fixtures.appendingPathComponent(folder).appendingPathComponent(name).path
-        let loaded = SpecLoader(environment: environment).load(paths: [path])
-        let compiled = PlanCompiler().compile(loaded.files)
+        let loaded = SpecLoader(environment: environment, families: Families.builtin.spec).load(paths: [path])
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         return (loaded.diagnostics + compiled.diagnostics).sorted().map {
             $0.description.replacingOccurrences(of: fixtures.path + "/", with: "")
         }.joined(separator: "\n") + "\n"
@@ -44,10 +45,12 @@ struct SpecLoaderTests {
     }
 
     @Test func theShippedExamplesAreValid() {
-        let loaded = SpecLoader().load(paths: [SpecFixtures.repository.appendingPathComponent("specs").path])
+        let loaded = SpecLoader(families: Families.builtin.spec).load(paths: [
+            SpecFixtures.repository.appendingPathComponent("specs").path
+        ])
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
         #expect(!loaded.files.isEmpty)
-        #expect(PlanCompiler().compile(loaded.files).diagnostics.isEmpty)
+        #expect(PlanCompiler(families: Families.builtin.plan).compile(loaded.files).diagnostics.isEmpty)
     }
 
     @Test(arguments: SpecFixtures.files("bad"))
@@ -60,7 +63,7 @@ struct SpecLoaderTests {
     @Test func everyDiagnosticHasALocationAndAPath() {
         for name in SpecFixtures.files("bad") {
             let path = SpecFixtures.fixtures.appendingPathComponent("bad/\(name)").path
-            for d in SpecLoader(environment: [:]).load(paths: [path]).diagnostics {
+            for d in SpecLoader(environment: [:], families: Families.builtin.spec).load(paths: [path]).diagnostics {
                 #expect(d.location.line >= 1 && d.location.column >= 1)
                 #expect(d.location.file == path)
             }
@@ -69,8 +72,8 @@ struct SpecLoaderTests {
 
     @Test func allErrorsOfAllFilesInOneRun() {
         let folder = SpecFixtures.fixtures.appendingPathComponent("bad").path
-        let loaded = SpecLoader(environment: [:]).load(paths: [folder])
-        let all = loaded.diagnostics + PlanCompiler().compile(loaded.files).diagnostics
+        let loaded = SpecLoader(environment: [:], families: Families.builtin.spec).load(paths: [folder])
+        let all = loaded.diagnostics + PlanCompiler(families: Families.builtin.plan).compile(loaded.files).diagnostics
         let files = Set(all.map(\.location.file))
         #expect(files.count == SpecFixtures.files("bad").count)
         #expect(all.count > 30)
@@ -78,7 +81,9 @@ struct SpecLoaderTests {
 
     @Test func typedModel() throws {
         let path = SpecFixtures.fixtures.appendingPathComponent("good/forms.yaml").path
-        let loaded = SpecLoader(environment: SpecFixtures.environment).load(paths: [path])
+        let loaded = SpecLoader(environment: SpecFixtures.environment, families: Families.builtin.spec).load(paths: [
+            path
+        ])
         let file = try #require(loaded.files.first)
         #expect(file.servers.map(\.host) == ["127.0.0.10", "127.0.0.12", "::1"])
         #expect(file.servers.map(\.port) == [53, 53, 5353])
@@ -94,8 +99,9 @@ struct SpecLoaderTests {
                 try RData(type: .mx, presentation: "10 mx1.example.test."),
                 try RData(type: .mx, presentation: "20 mx2.example.test."),
             ])
-        #expect(d.ns?.count == .exact(2))
-        #expect(d.ns?.ttl == .range(min: 60, max: 86400))
+        let ns = d.families.first { $0.key == "ns" }?.value as? NSFamily.Expectation
+        #expect(ns?.set.count == .exact(2))
+        #expect(ns?.set.ttl == .range(min: 60, max: 86400))
         #expect(d.records.map(\.type) == [RecordType(rawValue: 65280), RecordType(rawValue: 65280), .txt, .srv])
         let smtp = try #require(d.smtp)
         guard case .list(let hosts) = smtp.hosts else {
@@ -122,10 +128,12 @@ struct SpecLoaderTests {
     @Test func environmentVariables() throws {
         let yaml =
             "version: 1\ndns_servers:\n  a: \"${SMTPDIAG_NS:-127.0.0.9}\"\n  b: \"${SMTPDIAG_NS}\"\ndomains:\n  x.test:\n    dns: {servers: [a, b]}\n    mx: [\"0 .\"]\n"
-        let set = SpecLoader(environment: ["SMTPDIAG_NS": "127.0.0.5"]).load(data: Data(yaml.utf8), path: "env.yaml")
+        let set = SpecLoader(environment: ["SMTPDIAG_NS": "127.0.0.5"], families: Families.builtin.spec).load(
+            data: Data(yaml.utf8), path: "env.yaml")
         #expect(set.diagnostics.isEmpty)
         #expect(set.files.first?.servers.map(\.host) == ["127.0.0.5", "127.0.0.5"])
-        let unset = SpecLoader(environment: [:]).load(data: Data(yaml.utf8), path: "env.yaml")
+        let unset = SpecLoader(environment: [:], families: Families.builtin.spec).load(
+            data: Data(yaml.utf8), path: "env.yaml")
         #expect(unset.files.first?.servers.map(\.host) == ["127.0.0.9"])
         #expect(
             unset.diagnostics.map(\.description) == [
@@ -135,17 +143,17 @@ struct SpecLoaderTests {
 
     @Test func aDomainInSeveralFilesButNotTheSameCheckTwice() {
         func load(_ text: String, _ path: String) -> [SpecFile] {
-            SpecLoader(environment: [:]).load(data: Data(text.utf8), path: path).files
+            SpecLoader(environment: [:], families: Families.builtin.spec).load(data: Data(text.utf8), path: path).files
         }
         let a = load("version: 1\ndomains:\n  x.test:\n    mx: [\"0 .\"]\n", "a.yaml")
         let b = load("version: 1\ndomains:\n  X.test.:\n    mx: [\"0 .\"]\n", "b.yaml")
         let c = load("version: 1\ndomains:\n  x.test:\n    ns: [ns1]\n", "c.yaml")
-        let compiled = PlanCompiler().compile(a + b + c)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(a + b + c)
         #expect(compiled.diagnostics.count == 4)
         #expect(
             compiled.diagnostics.first?.description
                 == "b.yaml:4:9: error: x.test/mx@system/tcp: this check is also defined at a.yaml:4:9")
-        #expect(PlanCompiler().compile(a + c).diagnostics.isEmpty)
+        #expect(PlanCompiler(families: Families.builtin.plan).compile(a + c).diagnostics.isEmpty)
     }
 
 }
@@ -153,7 +161,7 @@ struct SpecLoaderTests {
 @Suite("Hostile YAML")
 struct HostileYAMLTests {
     func load(_ text: String) -> SpecLoader.Result {
-        SpecLoader(environment: [:]).load(data: Data(text.utf8), path: "hostile.yaml")
+        SpecLoader(environment: [:], families: Families.builtin.spec).load(data: Data(text.utf8), path: "hostile.yaml")
     }
 
     @Test func billionLaughs() {
@@ -172,7 +180,7 @@ struct HostileYAMLTests {
         var yaml = "version: 1\ndomains:\n  x.test: &d\n    records: &r\n"
         for _ in 0..<200 { yaml += "      - {name: \"@\", type: TXT, contains: [a, b, c, d]}\n" }
         for i in 0..<400 { yaml += "  y\(i).test: {records: *r}\n" }
-        var loader = SpecLoader(environment: [:])
+        var loader = SpecLoader(environment: [:], families: Families.builtin.spec)
         loader.maxNodes = 100_000
         let r = loader.load(data: Data(yaml.utf8), path: "bomb.yaml")
         #expect(r.diagnostics.contains { $0.message.contains("expands to more than 100000 nodes") })
@@ -204,7 +212,7 @@ struct HostileYAMLTests {
         try handle.truncate(atOffset: 100 << 20)
         try handle.close()
         defer { try? FileManager.default.removeItem(at: url) }
-        let r = SpecLoader(environment: [:]).load(paths: [url.path])
+        let r = SpecLoader(environment: [:], families: Families.builtin.spec).load(paths: [url.path])
         #expect(r.diagnostics.map(\.message) == ["the file is 104857600 bytes; spec files are limited to 16777216"])
     }
 
@@ -212,7 +220,8 @@ struct HostileYAMLTests {
         var bytes = Array("version: 1\ndomains:\n  ex".utf8)
         bytes += [0xC3, 0x28, 0xFF]
         bytes += Array("ample.test: {}\n".utf8)
-        let r = SpecLoader(environment: [:]).load(data: Data(bytes), path: "latin1.yaml")
+        let r = SpecLoader(environment: [:], families: Families.builtin.spec).load(
+            data: Data(bytes), path: "latin1.yaml")
         #expect(
             r.diagnostics.map(\.description) == [
                 "latin1.yaml:3:5: error: the file is not UTF-8 (invalid byte 0xc3 at offset 24)"
@@ -239,7 +248,9 @@ struct SchemaTests {
         let committed = try String(
             contentsOf: SpecFixtures.repository.appendingPathComponent("schema/smtpdiag-spec.schema.json"),
             encoding: .utf8)
-        #expect(committed == SpecSchema.json(), "schema/smtpdiag-spec.schema.json is stale: smtpdiag-spec schema > it")
+        #expect(
+            committed == SpecSchema.json(families: Families.builtin.spec),
+            "schema/smtpdiag-spec.schema.json is stale: smtpdiag-spec schema > it")
     }
 
     /// Every good example validates with Python's jsonschema, and every bad one is rejected, except those

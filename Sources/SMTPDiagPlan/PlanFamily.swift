@@ -1,0 +1,80 @@
+import SMTPDiagDNSWire
+import SMTPDiagSpec
+
+/// The plan half of a family of checks: what its expectation compiles to. It refines the spec half; the run
+/// half (`CheckFamily`, in the runner) refines this one.
+public protocol PlanFamily: SpecFamily {
+    /// Adds the checks of the domain's expectation (`entry.value` is what `read` returned).
+    static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan)
+}
+
+/// What a family's check carries into the run: the family's own data, judged by the family's `evaluate`.
+public protocol FamilyCheckValue: Hashable, Sendable, CustomStringConvertible {
+    /// The DNS server the check asks, when it asks one (the plan notes checks that ask the system resolvers).
+    var server: ServerTarget? { get }
+}
+
+extension FamilyCheckValue {
+    public var server: ServerTarget? { nil }
+}
+
+/// A check of a registered family: its key and its value.
+public struct FamilyCheck: Hashable, Sendable, CustomStringConvertible {
+    public let family: String
+    public let value: any FamilyCheckValue
+
+    public init(family: String, value: any FamilyCheckValue) {
+        self.family = family
+        self.value = value
+    }
+
+    public var description: String { value.description }
+
+    public static func == (a: FamilyCheck, b: FamilyCheck) -> Bool {
+        a.family == b.family && AnyHashable(a.value) == AnyHashable(b.value)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(family)
+        h.combine(AnyHashable(value))
+    }
+}
+
+/// One domain as its families plan it: the zone, the DNS servers and transports it is checked at, and the
+/// checks planned so far. Ids are made here, in the one form every check has.
+public struct DomainPlan {
+    public let zone: DomainName
+    /// The id prefix: the zone in lower case without its final dot.
+    public let prefix: String
+    public let servers: [ServerTarget]
+    public let transports: [SpecTransport]
+    let tags: [String]
+    let timeout: Duration
+    let retries: Int
+    let discoveryID: CheckID
+    var checks: [Check] = []
+
+    /// A check of this domain; `expectation` becomes its id after the domain (`example.test/spf`).
+    public mutating func add(
+        _ expectation: String, _ kind: CheckKind, _ location: SourceLocation, dependencies: [CheckID] = []
+    ) {
+        checks.append(
+            Check(
+                id: CheckID("\(prefix)/\(expectation)"), kind: kind, location: location, domain: zone, tags: tags,
+                dependencies: dependencies, timeout: timeout, retries: retries))
+    }
+
+    /// One check per DNS server and transport of the domain, `prefix/expectation@server/transport`; checks of the
+    /// `authoritative` servers wait for their discovery.
+    public mutating func perQuery(
+        _ expectation: String, _ location: SourceLocation, _ make: (ServerTarget, SpecTransport) -> CheckKind
+    ) {
+        for server in servers {
+            for t in transports {
+                var deps: [CheckID] = []
+                if case .authoritative = server { deps = [discoveryID] }
+                add("\(expectation)@\(server)/\(t.rawValue)", make(server, t), location, dependencies: deps)
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import SMTPDiagDNS
+import SMTPDiagDNSWire
+import SMTPDiagPlan
+import SMTPDiagSpec
+
+/// A family of checks, whole: its spec key and schema (`SpecFamily`), what it compiles to (`PlanFamily`) and how
+/// its checks are judged (here). One type in one file; `FamilyRegistry` lists the families a run knows.
+public protocol CheckFamily: PlanFamily {
+    /// Runs one of the family's checks (`check.kind` is `.family` with this family's key) and judges it.
+    static func evaluate(_ value: any FamilyCheckValue, _ context: FamilyContext) async -> [CheckResult]
+}
+
+extension CheckFamily {
+    /// Families whose checks are built-in kinds (a record set, an SOA field) are judged by the runner itself.
+    public static func evaluate(_ value: any FamilyCheckValue, _ context: FamilyContext) async -> [CheckResult] {
+        [context.result(.error, "the \(key) family has no checks of its own to evaluate")]
+    }
+}
+
+/// The families a run knows, in the order their checks are planned. The loader, the schema, the compiler and
+/// the runner all take their families from one registry.
+public struct FamilyRegistry: Sendable {
+    public let families: [any CheckFamily.Type]
+
+    public init(_ families: [any CheckFamily.Type]) { self.families = families }
+
+    /// A registry with `family` added after the others.
+    public func adding(_ family: any CheckFamily.Type) -> FamilyRegistry { FamilyRegistry(families + [family]) }
+
+    public var keys: [String] { families.map { $0.key } }
+    public var spec: [any SpecFamily.Type] { families }
+    public var plan: [any PlanFamily.Type] { families }
+
+    public func family(_ key: String) -> (any CheckFamily.Type)? { families.first { $0.key == key } }
+}
+
+/// What a family's `evaluate` works with: the check, the DNS (through the run's cache, per concrete server),
+/// and the results it returns.
+public struct FamilyContext: Sendable {
+    let runner: Runner
+    public let check: Check
+
+    /// A result of the check (its id, location, tags and advisory flag).
+    public func result(_ status: CheckStatus, _ message: String) -> CheckResult {
+        Runner.result(check, status, message)
+    }
+
+    /// Asks `question` at each concrete server of `target` (every address of every NS for `authoritative`, each
+    /// resolver for `system`) over `transport` and judges each answer: one result a server, its id naming it.
+    /// An answer that cannot be judged (timeout, SERVFAIL, truncated, a referral) is an error, never a failure.
+    public func perServer(
+        _ target: ServerTarget, _ transport: SpecTransport, question: Question,
+        judge: (DNSResponse) -> Matchers.Verdict
+    ) async -> [CheckResult] {
+        await runner.perServer(check, target, transport, judge: judge) { question }
+    }
+
+    /// The records of `type` owned by `name` in an answer (after following CNAMEs within it).
+    public static func records(_ response: DNSResponse, name: DomainName, type: RecordType) -> [ResourceRecord] {
+        Runner.records(response, name: name, type: type)
+    }
+}
