@@ -199,7 +199,7 @@ if fuzzing {
     targets.append(
         .executableTarget(
             name: "SpecLoaderFuzzer",
-            dependencies: ["SMTPDiagSpec", "SMTPDiagPlan"],
+            dependencies: ["SMTPDiagSpec", "SMTPDiagPlan", "SMTPDiagFamilies"],
             path: "Fuzz/SpecLoaderFuzzer",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPDiagFamilies
 import SMTPDiagPlan
 import SMTPDiagSpec
 
@@ -8,7 +9,7 @@ import SMTPDiagSpec
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSpecLoader(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let data = Data(bytes: start, count: count)
-    var loader = SpecLoader(environment: ["SMTPDIAG_FUZZ": "127.0.0.1"], families: [])
+    var loader = SpecLoader(environment: ["SMTPDIAG_FUZZ": "127.0.0.1"], families: Families.builtin.spec)
     loader.maxNodes = 200_000
     loader.maxAliasNodes = 100_000
     let loaded = loader.load(data: data, path: "fuzz.yaml")
@@ -20,7 +21,7 @@ public func fuzzSpecLoader(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = d.description
     }
     if loaded.diagnostics.isEmpty {
-        let compiled = PlanCompiler(families: []).compile(loaded.files)
+        let compiled = PlanCompiler(families: Families.builtin.plan).compile(loaded.files)
         for c in compiled.plan.checks { _ = c.id.rawValue }
     }
     return 0

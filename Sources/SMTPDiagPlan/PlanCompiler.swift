@@ -33,25 +33,6 @@ public struct PlanCompiler: Sendable {
 
     public init(families: [any PlanFamily.Type]) { self.families = families }
 
-    /// Where a domain's checks come from, in plan order (ids and their order are a contract).
-    enum Slot {
-        /// A key the compiler still plans itself.
-        case builtin(String)
-        case family(any PlanFamily.Type)
-    }
-
-    /// The DNS keys in plan order, each planned by its family when one is registered and by the compiler
-    /// otherwise; the other families after them, in registration order (and `smtp` after everything).
-    static let builtinOrder = ["soa", "ns", "mx", "mx_resolves", "records"]
-
-    static func slots(_ families: [any PlanFamily.Type]) -> [Slot] {
-        var out: [Slot] = builtinOrder.map { key in
-            families.first { $0.key == key }.map { .family($0) } ?? .builtin(key)
-        }
-        for f in families where !builtinOrder.contains(f.key) { out.append(.family(f)) }
-        return out
-    }
-
     public struct Result: Sendable {
         public var plan: CheckPlan
         public var diagnostics: [SpecDiagnostic]
@@ -238,95 +219,26 @@ public struct PlanCompiler: Sendable {
             // Discovery, when anything needs the authoritative servers.
             let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(servers.discoveryVia))")
             let needsDiscovery =
-                (domain.soa?.consistent ?? false)
-                || servers.targets.contains { if case .authoritative = $0 { return true } else { return false } }
+                servers.targets.contains { if case .authoritative = $0 { return true } else { return false } }
+                || domain.families.contains { e in families.contains { $0.key == e.key && $0.needsDiscovery(e) } }
             if needsDiscovery {
                 add(check(discoveryID.rawValue, .discovery(zone: zone, via: servers.discoveryVia), domain.location))
             }
 
-            func deps(_ server: ServerTarget) -> [CheckID] {
-                if case .authoritative = server { return [discoveryID] }
-                return []
-            }
-
-            func perQuery(
-                _ expectation: String, _ location: SourceLocation, _ make: (ServerTarget, SpecTransport) -> CheckKind
-            ) {
-                for server in servers.targets {
-                    for t in transports {
-                        add(
-                            check(
-                                "\(prefix)/\(expectation)@\(server)/\(t.rawValue)", make(server, t), location,
-                                deps(server)))
-                    }
-                }
-            }
-
             var familyPlan = DomainPlan(
-                zone: zone, prefix: prefix, servers: servers.targets, transports: transports, tags: domain.tags,
-                timeout: timeout, retries: retries, discoveryID: discoveryID)
-            for slot in PlanCompiler.slots(families) {
-                switch slot {
-                case .builtin("soa"):
-                    if let soa = domain.soa { compileSOA(soa) }
-                case .builtin("mx"):
-                    if let mx = domain.mx {
-                        perQuery("mx", mx.location) {
-                            .records(name: zone, type: .mx, expectation: mx, server: $0, transport: $1)
-                        }
-                    }
-                case .builtin("mx_resolves"):
-                    // mx_resolves defaults to true when mx is set.
-                    if domain.mxResolves?.value ?? (domain.mx != nil) {
-                        perQuery("mx_resolves", domain.mxResolves?.location ?? domain.mx?.location ?? domain.location) {
-                            .mxResolves(zone: zone, server: $0, transport: $1)
-                        }
-                    }
-                case .builtin("records"):
-                    compileRecords(domain.records)
-                case .builtin: break
-                case .family(let family):
-                    for entry in domain.families where entry.key == family.key { family.compile(entry, &familyPlan) }
-                    for c in familyPlan.checks { add(c) }
-                    familyPlan.checks.removeAll(keepingCapacity: true)
+                zone: zone, prefix: prefix, servers: servers.targets, transports: transports,
+                discoveryVia: servers.discoveryVia, discoveryID: discoveryID, entries: domain.families,
+                location: domain.location, tags: domain.tags, timeout: timeout, retries: retries)
+            // Each family in the registry's order (ids and their order are a contract), then SMTP.
+            for family in families {
+                if let entry = domain.families.first(where: { $0.key == family.key }) {
+                    family.compile(entry, &familyPlan)
+                } else {
+                    family.compileDefault(&familyPlan)
                 }
             }
+            for c in familyPlan.checks { add(c) }
 
-            func compileSOA(_ soa: SOAExpectation) {
-                var fields: [SOAField] = []
-                if let m = soa.mname { fields.append(.mname(m)) }
-                if let r = soa.rname { fields.append(.rname(r)) }
-                if let s = soa.serial { fields.append(.serial(s)) }
-                for field in fields {
-                    perQuery(field.description, soa.location) { server, t in
-                        .soaField(zone: zone, field: field, server: server, transport: t)
-                    }
-                }
-                if soa.consistent {
-                    var all = servers.targets
-                    if !all.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
-                        all.append(.authoritative(zone: zone, via: servers.discoveryVia))
-                    }
-                    add(
-                        check(
-                            "\(prefix)/soa.consistent",
-                            .soaConsistency(zone: zone, servers: all, transports: transports, maxDrift: soa.maxDrift),
-                            soa.consistentLocation, [discoveryID]))
-                }
-            }
-
-            func compileRecords(_ records: [RecordExpectation]) {
-                var seen: [String: Int] = [:]
-                for record in records {
-                    let base = "\(record.writtenName.isEmpty ? "@" : record.writtenName) \(record.type)"
-                    seen[base, default: 0] += 1
-                    let label = seen[base] == 1 ? base : "\(base) #\(seen[base] ?? 0)"
-                    perQuery("records[\(label)]", record.location) {
-                        .records(
-                            name: record.name, type: record.type, expectation: record.set, server: $0, transport: $1)
-                    }
-                }
-            }
             if let smtp = domain.smtp {
                 let settings = smtp.settings.over(file.defaultSMTP).over(PlanCompiler.builtinSMTP)
                 let targets: [SMTPTarget]

@@ -6,6 +6,17 @@ import SMTPDiagSpec
 public protocol PlanFamily: SpecFamily {
     /// Adds the checks of the domain's expectation (`entry.value` is what `read` returned).
     static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan)
+    /// Adds the checks for a domain that does not write the key (a default, such as `mx_resolves` when `mx` is
+    /// there); none unless the family says.
+    static func compileDefault(_ domain: inout DomainPlan)
+    /// Whether the entry's checks need the domain's authoritative servers found first (even when the domain does
+    /// not ask `authoritative` itself).
+    static func needsDiscovery(_ entry: FamilyEntry) -> Bool
+}
+
+extension PlanFamily {
+    public static func compileDefault(_ domain: inout DomainPlan) {}
+    public static func needsDiscovery(_ entry: FamilyEntry) -> Bool { false }
 }
 
 /// What a family's check carries into the run: the family's own data, judged by the family's `evaluate`.
@@ -48,11 +59,20 @@ public struct DomainPlan {
     public let prefix: String
     public let servers: [ServerTarget]
     public let transports: [SpecTransport]
+    /// The server the `authoritative` servers are found through, and the check that finds them.
+    public let discoveryVia: ServerTargetBase
+    public let discoveryID: CheckID
+    /// What the domain wrote for every family.
+    public let entries: [FamilyEntry]
+    /// Where the domain was written.
+    public let location: SourceLocation
     let tags: [String]
     let timeout: Duration
     let retries: Int
-    let discoveryID: CheckID
     var checks: [Check] = []
+
+    /// The domain's entry for a family's key, if it wrote one.
+    public func entry(_ key: String) -> FamilyEntry? { entries.first { $0.key == key } }
 
     /// A check of this domain; `expectation` becomes its id after the domain (`example.test/spf`).
     public mutating func add(

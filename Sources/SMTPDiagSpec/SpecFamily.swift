@@ -10,6 +10,12 @@ public protocol SpecFamily: Sendable {
     static func schema() -> SchemaFragment
     /// Reads the key's value; on a problem, reports it through `reader` and returns nil.
     static func read(_ value: SpecValue, _ reader: inout SpecValueReader) -> (any FamilyExpectation)?
+    /// What is wrong with the entry given the domain's other entries (a key that needs another), or nil.
+    static func problem(_ entry: FamilyEntry, among entries: [FamilyEntry]) -> String?
+}
+
+extension SpecFamily {
+    public static func problem(_ entry: FamilyEntry, among entries: [FamilyEntry]) -> String? { nil }
 }
 
 /// A JSON Schema fragment (JSON values: dictionaries, arrays, strings, numbers, booleans).
@@ -25,13 +31,15 @@ public protocol FamilyExpectation: Hashable, Sendable {}
 public struct FamilyEntry: Hashable, Sendable {
     public let key: String
     public let value: any FamilyExpectation
-    /// The value's location (the key's, for a scalar).
+    /// Where the value and its key were written.
     public let location: SourceLocation
+    public let keyLocation: SourceLocation
 
-    public init(key: String, value: any FamilyExpectation, location: SourceLocation) {
+    public init(key: String, value: any FamilyExpectation, location: SourceLocation, keyLocation: SourceLocation) {
         self.key = key
         self.value = value
         self.location = location
+        self.keyLocation = keyLocation
     }
 
     public static func == (a: FamilyEntry, b: FamilyEntry) -> Bool {
@@ -77,9 +85,19 @@ public struct SpecValueReader {
         reader.walker.error(v.node, v.path, message, expected: expected, found: YAMLWalker.describe(v.node))
     }
 
+    /// One key of a mapping and its value.
+    public struct Pair {
+        public let key: String
+        public let value: SpecValue
+        public let keyLocation: SourceLocation
+    }
+
     /// A mapping whose keys are among `known` (an unknown key is reported with the nearest known one).
-    public mutating func mapping(_ v: SpecValue, known: [String], what: String) -> [(key: String, value: SpecValue)]? {
-        reader.walker.mapping(v.node, v.path, known: known, what: what)?.map { ($0.0, v.child($0.2, $0.0)) }
+    public mutating func mapping(_ v: SpecValue, known: [String], what: String) -> [Pair]? {
+        let walker = reader.walker
+        return reader.walker.mapping(v.node, v.path, known: known, what: what)?.map {
+            Pair(key: $0.0, value: v.child($0.2, $0.0), keyLocation: walker.location($0.1))
+        }
     }
 
     public mutating func sequence(_ v: SpecValue, what: String) -> [SpecValue]? {
@@ -107,13 +125,18 @@ public struct SpecValueReader {
     }
 
     /// A name, relative to the domain unless it ends in `.` (`@` is the domain).
-    public mutating func name(_ v: SpecValue) -> DomainName? {
-        guard let s = string(v, what: "a name") else { return nil }
+    public mutating func name(_ v: SpecValue, what: String = "a name") -> DomainName? {
+        guard let s = string(v, what: what) else { return nil }
         return reader.domainName(s, v.node, v.path, origin: domain)
     }
 
     /// A record set of `type`: a list (the exact set) or a mapping of equals, contains, excludes, count, absent, ttl.
     public mutating func recordSet(_ v: SpecValue, type: RecordType) -> RecordSetExpectation? {
         reader.readRecordSet(v.node, v.path, type: type, origin: domain)
+    }
+
+    /// `{name, type, ...}`: a record set of any type at any name of the domain.
+    public mutating func record(_ v: SpecValue) -> RecordExpectation? {
+        reader.readRecord(v.node, v.path, origin: domain)
     }
 }

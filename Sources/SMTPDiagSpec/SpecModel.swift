@@ -156,16 +156,6 @@ public struct RecordSetExpectation: Hashable, Sendable {
 }
 
 /// `soa:` of a domain.
-public struct SOAExpectation: Hashable, Sendable {
-    public var mname: DomainName?
-    public var rname: DomainName?
-    public var serial: NumberExpectation?
-    public var consistent: Bool
-    public var maxDrift: UInt32
-    public var location: SourceLocation
-    public var consistentLocation: SourceLocation
-}
-
 /// One entry of `records:`.
 public struct RecordExpectation: Hashable, Sendable {
     public var name: DomainName
@@ -340,19 +330,17 @@ public struct DomainSpec: Hashable, Sendable {
     public var location: SourceLocation
     public var tags: [String]
     public var dns: DNSSettings
-    public var soa: SOAExpectation?
-    public var mx: RecordSetExpectation?
-    public var mxResolves: Located<Bool>?
-    public var records: [RecordExpectation]
     public var smtp: SMTPSpec?
     /// What registered families read, in the order the spec wrote their keys.
     public var families: [FamilyEntry] = []
+
+    /// What the family of `key` read for this domain, if the domain wrote the key.
+    public func expectation(_ key: String) -> (any FamilyExpectation)? { families.first { $0.key == key }?.value }
     public init(name: DomainName, location: SourceLocation) {
         self.name = name
         self.location = location
         tags = []
         dns = DNSSettings()
-        records = []
     }
 }
 

@@ -13,10 +13,9 @@ public enum SpecKeys {
     ]
     public static let domainSMTP = smtpSettings + ["hosts", "expect"]
     /// The domain keys the spec module reads itself; families add theirs (`SpecFamily`).
-    public static let domain = ["tags", "dns", "soa", "mx", "mx_resolves", "records", "smtp"]
+    public static let domain = ["tags", "dns", "smtp"]
     /// Every domain key of the contract, built-in or a family's, in the order messages list them.
     public static let domainOrder = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
-    public static let soa = ["mname", "rname", "serial", "consistent", "max_drift"]
     public static let recordSet = ["equals", "contains", "excludes", "count", "absent", "ttl"]
     public static let record = ["name", "type"] + recordSet
     public static let expect = ["banner", "ehlo", "extensions", "starttls", "mail_from", "rcpt", "quit"]
@@ -336,7 +335,6 @@ struct SpecReader {
         guard let pairs = walker.mapping(node, path, known: domainKeys, what: "a mapping of expectations") else {
             return nil
         }
-        var sawMX = false
         for (key, k, v) in pairs {
             let p = join(path, key)
             switch key {
@@ -346,28 +344,23 @@ struct SpecReader {
                     if let s = walker.string(t, "\(p)[\(i)]") { d.tags.append(s) }
                 }
             case "dns": d.dns = readDNS(v, p)
-            case "soa": d.soa = readSOA(v, p, origin: name)
-            case "mx":
-                sawMX = true
-                d.mx = readRecordSet(v, p, type: .mx, origin: name)
-            case "mx_resolves":
-                if let b = walker.bool(v, p) { d.mxResolves = Located(b, walker.location(k)) }
-            case "records":
-                guard let list = walker.sequence(v, p, what: "a list of {name, type, ...}") else { continue }
-                for (i, r) in list.enumerated() {
-                    if let rec = readRecord(r, "\(p)[\(i)]", origin: name) { d.records.append(rec) }
-                }
             case "smtp": d.smtp = readDomainSMTP(v, p, domain: name)
             default:
                 guard let family = families.first(where: { $0.key == key }) else { break }
                 var values = SpecValueReader(reader: self, domain: name)
                 let read = family.read(SpecValue(v, p), &values)
                 self = values.reader
-                if let read { d.families.append(FamilyEntry(key: key, value: read, location: walker.location(v))) }
+                if let read {
+                    d.families.append(
+                        FamilyEntry(
+                            key: key, value: read, location: walker.location(v), keyLocation: walker.location(k)))
+                }
             }
         }
-        if d.mxResolves?.value == true && !sawMX {
-            walker.error(node, join(path, "mx_resolves"), "mx_resolves needs the domain's `mx` expectation")
+        for entry in d.families {
+            if let problem = families.first(where: { $0.key == entry.key })?.problem(entry, among: d.families) {
+                walker.error(node, join(path, entry.key), problem)
+            }
         }
         return d
     }
@@ -387,34 +380,6 @@ struct SpecReader {
             walker.error(node, path, "not a valid domain name (\(reason))", found: YAMLWalker.describe(node))
             return nil
         }
-    }
-
-    mutating func readSOA(_ node: YNode, _ path: String, origin: DomainName) -> SOAExpectation? {
-        guard let pairs = walker.mapping(node, path, known: SpecKeys.soa, what: "a mapping") else { return nil }
-        var soa = SOAExpectation(
-            mname: nil, rname: nil, serial: nil, consistent: false, maxDrift: 0, location: walker.location(node),
-            consistentLocation: walker.location(node))
-        for (key, k, v) in pairs {
-            let p = join(path, key)
-            switch key {
-            case "mname":
-                if let s = walker.string(v, p, what: "a name") { soa.mname = domainName(s, v, p, origin: origin) }
-            case "rname":
-                if let s = walker.string(v, p, what: "a name (the mailbox with its @ as a dot)") {
-                    soa.rname = domainName(s, v, p, origin: origin)
-                }
-            case "serial": soa.serial = readNumber(v, p, range: 0...Int64(UInt32.max), what: "a serial number")
-            case "consistent":
-                soa.consistent = walker.bool(v, p) ?? false
-                soa.consistentLocation = walker.location(k)
-            case "max_drift":
-                if let n = walker.integer(v, p, range: 0...Int64(Int32.max), what: "a serial difference, 0 to 2^31-1") {
-                    soa.maxDrift = UInt32(n)
-                }
-            default: break
-            }
-        }
-        return soa
     }
 
     /// An integer, or `{min, max}`.

@@ -127,17 +127,11 @@ public enum SpecSchema {
                     "extensions": ["type": "array", "items": ["type": "string", "pattern": "^[A-Za-z0-9-]+$"]],
                     "rcpt": ["type": "object", "additionalProperties": ref("reply")],
                 ]),
-            "soa": object(
-                [
-                    "mname": ["type": "string"], "rname": ["type": "string"], "serial": ref("number"),
-                    "consistent": boolean, "max_drift": integer(0, 2_147_483_647),
-                ]),
             "record": record,
             "domain": object(
                 [
-                    "tags": ["type": "array", "items": ["type": "string"]], "dns": ref("dns"), "soa": ref("soa"),
-                    "mx": ref("mxSet"), "mx_resolves": boolean,
-                    "records": ["type": "array", "items": ref("record")], "smtp": ref("domainSMTP"),
+                    "tags": ["type": "array", "items": ["type": "string"]], "dns": ref("dns"),
+                    "smtp": ref("domainSMTP"),
                 ]),
             "route": object(
                 [

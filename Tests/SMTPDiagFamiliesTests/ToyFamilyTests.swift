@@ -41,8 +41,9 @@ enum GreetingFamily: CheckFamily {
         }
         var name = reader.domain
         var words: String? = nil
-        for (key, v) in pairs {
-            switch key {
+        for pair in pairs {
+            let v = pair.value
+            switch pair.key {
             case "name": if let n = reader.name(v) { name = n }
             case "says":
                 guard let s = reader.string(v, what: "the words the TXT record holds") else { continue }

@@ -141,7 +141,8 @@ struct HostileSpecTests {
             """
         let r = load(yaml, environment: ["SMTPDIAG_X": "x"])
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
-        let values = (r.files.first?.domains.first?.records.first?.set.equals ?? []).compactMap { rdata -> String? in
+        let records = r.files.first?.domains.first?.expectation("records") as? RecordsFamily.Expectation
+        let values = (records?.records.first?.set.equals ?? []).compactMap { rdata -> String? in
             if case .txt(let t) = rdata { return t.joined }
             return nil
         }

@@ -95,14 +95,17 @@ struct SpecLoaderTests {
         let d = try #require(file.domains.first)
         #expect(d.name == "example.test.")
         #expect(
-            d.mx?.equals == [
+            (d.expectation("mx") as? MXFamily.Expectation)?.set.equals == [
                 try RData(type: .mx, presentation: "10 mx1.example.test."),
                 try RData(type: .mx, presentation: "20 mx2.example.test."),
             ])
-        let ns = d.families.first { $0.key == "ns" }?.value as? NSFamily.Expectation
+        let ns = d.expectation("ns") as? NSFamily.Expectation
         #expect(ns?.set.count == .exact(2))
         #expect(ns?.set.ttl == .range(min: 60, max: 86400))
-        #expect(d.records.map(\.type) == [RecordType(rawValue: 65280), RecordType(rawValue: 65280), .txt, .srv])
+        #expect(
+            (d.expectation("records") as? RecordsFamily.Expectation)?.records.map(\.type) == [
+                RecordType(rawValue: 65280), RecordType(rawValue: 65280), .txt, .srv,
+            ])
         let smtp = try #require(d.smtp)
         guard case .list(let hosts) = smtp.hosts else {
             Issue.record("hosts")
