@@ -1,0 +1,109 @@
+import Foundation
+import SMTPDiagDNSWire
+import SMTPDiagSpec
+
+extension PlanCompiler.State {
+    mutating func compile(_ route: RouteSpec, index: Int, file: SpecFile) {
+        let path = "routes[\(index)]"
+        guard let fromDomain = Self.domain(of: route.from), let toDomain = Self.domain(of: route.to) else {
+            diagnostics.append(SpecDiagnostic(route.location, path: path, "the route's addresses have no domain"))
+            return
+        }
+        var remoteSettings = DNSSettings()
+        remoteSettings.servers = route.remoteServers
+        var localSettings = DNSSettings()
+        localSettings.servers = route.localServers
+        let remoteDNS = settings(remoteSettings, file)
+        let localDNS = settings(localSettings, file)
+        guard let remote = servers(remoteDNS, file: file, zone: toDomain, path: "\(path).remote_dns"),
+            let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
+        else { return }
+        let label = "\(route.from)->\(route.to)"
+        let prefix = "route[\(label)]"
+        let first = checks.count
+        defer { for i in first..<checks.count { checks[i].route = label } }
+        let timeout = remoteDNS.timeout ?? .seconds(2)
+        let retries = remoteDNS.retries ?? 1
+        let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(remote.discoveryVia))")
+        if remote.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
+            self.add(
+                Check(
+                    id: discoveryID, kind: .discovery(zone: toDomain, via: remote.discoveryVia),
+                    location: route.location, domain: toDomain, tags: route.tags, dependencies: [],
+                    timeout: timeout,
+                    retries: retries))
+        }
+        func add(
+            _ id: String, _ kind: CheckKind, _ zone: DomainName, _ server: ServerTarget, advisory: Bool = false
+        ) {
+            var deps: [CheckID] = []
+            if case .authoritative = server { deps = [discoveryID] }
+            self.add(
+                Check(
+                    id: CheckID(id), kind: kind, location: route.location, domain: zone, tags: route.tags,
+                    dependencies: deps, timeout: timeout, retries: retries, advisory: advisory))
+        }
+        let atLeastOne = RecordSetExpectation(count: .range(min: 1, max: nil), location: route.location)
+        // SMTPDiag's order: the remote SOA over TCP and UDP at each server and whether the serials match,
+        // the local MX and A (advisory), the remote MX and A, then every MX address.
+        for server in remote.targets {
+            for t in [SpecTransport.tcp, .udp] {
+                add(
+                    "\(prefix)/remote.soa@\(server)/\(t.rawValue)",
+                    .soaField(zone: toDomain, field: .present, server: server, transport: t), toDomain, server)
+            }
+        }
+        self.add(
+            Check(
+                id: CheckID("\(prefix)/remote.soa.consistent"),
+                kind: .soaConsistency(
+                    zone: toDomain, servers: remote.targets, transports: [.tcp, .udp], maxDrift: 0),
+                location: route.location, domain: toDomain, tags: route.tags,
+                dependencies: remote.targets.contains(where: {
+                    if case .authoritative = $0 { return true } else { return false }
+                }) ? [discoveryID] : [],
+                timeout: timeout, retries: retries))
+        for (side, zone, list) in [("local", fromDomain, local), ("remote", toDomain, remote)] {
+            for server in list.targets {
+                for t in [SpecTransport.tcp, .udp] {
+                    add(
+                        "\(prefix)/\(side).mx@\(server)/\(t.rawValue)",
+                        .records(name: zone, type: .mx, expectation: atLeastOne, server: server, transport: t),
+                        zone, server, advisory: side == "local")
+                    add(
+                        "\(prefix)/\(side).mx_resolves@\(server)/\(t.rawValue)",
+                        .mxResolves(zone: zone, server: server, transport: t), zone, server,
+                        advisory: side == "local")
+                }
+            }
+        }
+        var smtp = file.defaultSMTP.over(PlanCompiler.builtinSMTP)
+        smtp.mailFrom = route.from
+        let rcpt = RecipientExpectation(
+            written: route.to, address: route.to, reply: .replyClass(2), location: route.location)
+        var expect = SMTPExpect()
+        expect.mailFrom = Located(.replyClass(2), route.location)
+        expect.rcpt = [rcpt]
+        compileSMTP(
+            prefix: prefix, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
+            location: route.location, servers: remote, transports: [.udp], tags: route.tags, timeout: timeout,
+            retries: retries, discoveryID: discoveryID)
+    }
+
+    /// `mx`, `mx1.example.test`, `127.0.0.11`, `[::1]`: the host part of SMTP check ids.
+    static func hostLabel(_ target: SMTPTarget) -> String {
+        switch target {
+        case .mx: return "mx"
+        case .host(let h):
+            switch h.host {
+            case .name(let n): return String(n.description.dropLast())
+            case .address(let a): return a.contains(":") ? "[\(a)]" : a
+            }
+        }
+    }
+
+    static func domain(of address: String) -> DomainName? {
+        guard let at = address.lastIndex(of: "@") else { return nil }
+        return try? DomainName(parsing: String(address[address.index(after: at)...]) + ".")
+    }
+}
