@@ -5,26 +5,10 @@ import SMTPDiagSpec
 
 /// `mx`: the zone's MX set, `PREFERENCE EXCHANGE` values, at every server over every transport
 /// (`example.test/mx@internal[127.0.0.10]/udp`).
-public enum MXFamily: CheckFamily {
+public enum MXFamily: ApexRecordSetFamily {
     public static let key = "mx"
-
-    public struct Expectation: FamilyExpectation {
-        public let set: RecordSetExpectation
-    }
-
-    public static func schema() -> SchemaFragment { SchemaFragment(SpecSchema.reference("mxSet")) }
-
-    public static func read(_ value: SpecValue, _ reader: inout SpecValueReader) -> (any FamilyExpectation)? {
-        reader.recordSet(value, type: .mx).map(Expectation.init)
-    }
-
-    public static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan) {
-        guard let e = entry.value as? Expectation else { return }
-        let zone = domain.zone
-        domain.perQuery(key, e.set.location) {
-            .records(name: zone, type: .mx, expectation: e.set, server: $0, transport: $1)
-        }
-    }
+    public static let type = RecordType.mx
+    public static let definition = "mxSet"
 }
 
 /// `mx_resolves`: every MX exchange has an A or AAAA record, at every server over every transport; `true` by
@@ -54,7 +38,7 @@ public enum MXResolvesFamily: CheckFamily {
     }
 
     public static func compileDefault(_ domain: inout DomainPlan) {
-        guard let mx = domain.entry(MXFamily.key), let e = mx.value as? MXFamily.Expectation else { return }
+        guard let mx = domain.entry(MXFamily.key), let e = mx.value as? ApexRecordSet else { return }
         plan(&domain, at: e.set.location)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPDiagTestSupport
 import Testing
 
 /// A referral is its own kind of answer (RFC 1034 §4.3.2): asked at the parent, a name at or below a zone cut
@@ -68,19 +69,7 @@ struct DelegationTests {
 /// The lab itself: every process checked by `status`, and none tied to the terminal that started it.
 @Suite("The lab", .enabled(if: E2E.enabled, "the lab is not running: start it with scripts/lab up"))
 struct LabTests {
-    static func output(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.currentDirectoryURL = E2E.repository
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    static func output(_ args: [String]) throws -> (Int32, String) { try TestLab.run(args) }
 
     @Test func postfixFilesGoWhereItsUserCanReachThem() throws {
         // A checkout only root can enter (as under /root, or a `mktemp -d` folder): Postfix's own user could not

@@ -117,21 +117,12 @@ struct EndToEndTests {
             "--report", "json=\(json)",
         ])
         #expect(r.code == 1)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", E2E.repository.appendingPathComponent("scripts/read-reports").path, "--junit", junit, "--tap",
-            tap, "--json", json,
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(
-            p.terminationStatus == 0, "scripts/read-reports failed: pip install junitparser 'tap.py[yaml]' jsonschema")
-        let seen = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        let (status, output) = try TestLab.run([
+            "python3", TestRepository.path("scripts/read-reports"), "--junit", junit, "--tap", tap, "--json", json,
+        ])
+        try #require(status == 0, "scripts/read-reports failed: scripts/test installs its Python packages")
+        let seen = try #require(
+            try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]])
         let summary = try #require(try E2E.json(json)["summary"] as? [String: Int])
         #expect(seen["json"]?["valid"] as? Bool == true)
         #expect(seen["junit"]?["tests"] as? Int == summary["total"])

@@ -6,27 +6,9 @@ enum Readme {
     static let text =
         (try? String(contentsOf: E2E.repository.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
 
-    /// The fenced blocks (language, body) after `heading`, up to the next heading of the same or a higher level.
+    /// The fenced blocks (language, body) right under `heading` (not under its subheadings).
     static func blocks(after heading: String) -> [(String, String)] {
-        guard let start = text.range(of: heading) else { return [] }
-        var out: [(String, String)] = []
-        var language: String? = nil
-        var body: [Substring] = []
-        for line in text[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
-            if language == nil && line.hasPrefix("#") { break }
-            if line.hasPrefix("```") {
-                if let l = language {
-                    out.append((l, body.joined(separator: "\n") + "\n"))
-                    language = nil
-                    body = []
-                } else {
-                    language = String(line.dropFirst(3))
-                }
-            } else if language != nil {
-                body.append(line)
-            }
-        }
-        return out
+        DocsTests.blocks(text).filter { $0.heading == heading }.map { ($0.language, $0.body) }
     }
 }
 

@@ -15,9 +15,7 @@ enum Fixtures {
     static let environment = ["SMTPDIAG_LAB_NS1": "127.0.0.10"]
 
     static func files(_ folder: String) -> [String] {
-        let dir = fixtures.appendingPathComponent(folder).path
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
-            .sorted()
+        TestRepository.yamlFiles(in: fixtures.appendingPathComponent(folder))
     }
 
     static func snapshot(_ text: String, _ path: URL) throws {

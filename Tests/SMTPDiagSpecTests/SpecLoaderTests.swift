@@ -13,9 +13,7 @@ enum SpecFixtures {
     static let repository = TestRepository.root
 
     static func files(_ folder: String) -> [String] {
-        let dir = fixtures.appendingPathComponent(folder).path
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
-            .sorted()
+        TestRepository.yamlFiles(in: fixtures.appendingPathComponent(folder))
     }
 
     /// Writes the snapshot when UPDATE_SNAPSHOTS=1, and compares with it otherwise.
@@ -95,11 +93,11 @@ struct SpecLoaderTests {
         let d = try #require(file.domains.first)
         #expect(d.name == "example.test.")
         #expect(
-            (d.expectation("mx") as? MXFamily.Expectation)?.set.equals == [
+            (d.expectation("mx") as? ApexRecordSet)?.set.equals == [
                 try RData(type: .mx, presentation: "10 mx1.example.test."),
                 try RData(type: .mx, presentation: "20 mx2.example.test."),
             ])
-        let ns = d.expectation("ns") as? NSFamily.Expectation
+        let ns = d.expectation("ns") as? ApexRecordSet
         #expect(ns?.set.count == .exact(2))
         #expect(ns?.set.ttl == .range(min: 60, max: 86400))
         #expect(

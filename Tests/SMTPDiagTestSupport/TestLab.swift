@@ -6,6 +6,12 @@ public enum TestRepository {
         .deletingLastPathComponent()
 
     public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// The `*.yaml` files of a folder, by name.
+    public static func yamlFiles(in folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".yaml") }
+            .sorted()
+    }
 }
 
 /// The loopback lab of `scripts/lab`, detected one way for every test target: `scripts/lab status`, which
@@ -33,18 +39,24 @@ public enum TestLab {
     public static let caFile = TestRepository.path("lab/run/tls/ca.pem")
     public static let certFile = TestRepository.path("lab/run/tls/mx.pem")
 
-    /// Runs a command found on PATH and returns its standard output, or nil when it cannot be started.
-    public static func output(_ arguments: [String]) -> String? {
+    /// Runs a command found on PATH (in the checkout) and returns its standard output, or nil when it cannot be
+    /// started.
+    public static func output(_ arguments: [String]) -> String? { (try? run(arguments))?.stdout }
+
+    /// Runs a command found on PATH in the checkout: its exit status and standard output (standard error is
+    /// dropped).
+    public static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = arguments
+        p.currentDirectoryURL = TestRepository.root
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
+        try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
 
