@@ -28,7 +28,7 @@ public enum RecordsFamily: CheckFamily {
             let base = "\(record.writtenName.isEmpty ? "@" : record.writtenName) \(record.type)"
             seen[base, default: 0] += 1
             let label = seen[base] == 1 ? base : "\(base) #\(seen[base] ?? 0)"
-            domain.perQuery("\(key)[\(label)]", record.location) {
+            domain.perQuery(key, qualifier: label, record.location) {
                 .records(name: record.name, type: record.type, expectation: record.set, server: $0, transport: $1)
             }
         }

@@ -1,16 +1,116 @@
 import SMTPDiagDNSWire
 import SMTPDiagSpec
 
-/// A check's stable identity: domain, expectation, server and transport, e.g.
-/// `example.test/soa.serial@internal[127.0.0.10]/tcp`. Reports, JUnit names and `--only` use it.
-public struct CheckID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable,
-    ExpressibleByStringLiteral
-{
-    public var rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
+/// A check's stable identity, in parts: what it is about (a domain or a route), the side of a route, the
+/// expectation, the server asked (or the SMTP host), the transport and the SMTP step. Its text, e.g.
+/// `example.test/soa.serial@internal[127.0.0.10]/tcp` or `example.test/smtp@mx1.example.test[127.0.0.11]:25/banner`,
+/// is made only where it is shown (reports, JUnit names, `--only` globs); no code reads the parts back from it.
+public struct CheckID: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public enum Subject: Hashable, Sendable {
+        /// A domain, as ids write it (lower case, no final dot).
+        case domain(String)
+        /// A route, `FROM->TO`.
+        case route(String)
+        /// An id given only as text (tests).
+        case text(String)
+    }
+
+    /// The domain a check of a route asks about: the sender's (`local`) or the recipient's (`remote`).
+    public enum Side: String, Hashable, Sendable {
+        case local, remote
+    }
+
+    public var subject: Subject
+    public var side: Side?
+    /// `soa.serial`, `mx`, `records`, `smtp.hosts`, `smtp`, `ns.discovery`, a family's key...
+    public var expectation: String
+    /// Which one of the expectation, shown in brackets: `_dmarc TXT` of `records[_dmarc TXT]`, `mx` of
+    /// `smtp.hosts[mx]`.
+    public var qualifier: String?
+    /// The DNS server asked (`internal[127.0.0.10]`, `authoritative`), or the SMTP host (`mx:25`,
+    /// `mx1.example.test[127.0.0.11]:25`).
+    public var server: Endpoint?
+    public var transport: SpecTransport?
+    /// The SMTP step: `banner`, `rcpt[postmaster]`...
+    public var step: String?
+
+    public init(
+        _ subject: Subject, side: Side? = nil, _ expectation: String, qualifier: String? = nil,
+        server: Endpoint? = nil, transport: SpecTransport? = nil, step: String? = nil
+    ) {
+        self.subject = subject
+        self.side = side
+        self.expectation = expectation
+        self.qualifier = qualifier
+        self.server = server
+        self.transport = transport
+        self.step = step
+    }
+
+    /// An id that is only text (tests).
+    public init(_ text: String) { self.init(.text(text), "") }
+    public init(stringLiteral value: String) { self.init(value) }
+
+    /// The same check at another server (an `authoritative` check at one NS address, an SMTP step at one host).
+    public func at(_ server: Endpoint) -> CheckID {
+        var id = self
+        id.server = server
+        return id
+    }
+
+    /// The id's text.
+    public var rawValue: String {
+        var text: String
+        switch subject {
+        case .domain(let d): text = d
+        case .route(let r): text = "route[\(r)]"
+        case .text(let t): return t
+        }
+        text += "/"
+        if let side { text += side.rawValue + "." }
+        text += expectation
+        if let qualifier { text += "[\(qualifier)]" }
+        if let server { text += "@" + server.description }
+        if let transport { text += "/" + transport.rawValue }
+        if let step { text += "/" + step }
+        return text
+    }
+
     public var description: String { rawValue }
     public static func < (a: CheckID, b: CheckID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A server or host as ids name it: `internal[127.0.0.10]`, `internal[127.0.0.12]:5300`, `authoritative`,
+/// `mx1.example.test[127.0.0.11]:25`, `[::1]:25`, `mx:25`.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    /// A server's name in the spec, an NS or MX host name, `authoritative`, `system`, `mx`.
+    public var name: String?
+    public var address: String?
+    /// Shown when given (DNS ids leave port 53 out).
+    public var port: Int?
+
+    public init(name: String?, address: String? = nil, port: Int? = nil) {
+        self.name = name
+        self.address = address
+        self.port = port
+    }
+
+    /// A DNS server: its port only when it is not 53.
+    public static func dns(_ name: String, _ host: String, _ port: Int) -> Endpoint {
+        Endpoint(name: name, address: host, port: port == 53 ? nil : port)
+    }
+
+    public var description: String {
+        var text = ""
+        if let name {
+            text = name
+            if let address { text += "[\(address)]" }
+        } else if let address {
+            text = address.contains(":") ? "[\(address)]" : address
+        }
+        if let port { text += ":\(port)" }
+        return text
+    }
 }
 
 /// Which DNS server a check asks.
@@ -23,18 +123,16 @@ public enum ServerTarget: Hashable, Sendable, CustomStringConvertible {
     /// Each address of each NS of the zone, found through `via` when the run starts.
     case authoritative(zone: DomainName, via: ServerTargetBase)
 
-    public var description: String {
-        switch self {
-        case .named(let name, let host, let port): return ServerTarget.label(name, host, port)
-        case .system: return "system"
-        case .authoritative: return "authoritative"
-        }
-    }
+    public var description: String { endpoint.description }
 
-    /// `name[127.0.0.10]`, `name[127.0.0.12]:5300`, `name[::1]:5353`: the port only when it is not 53,
-    /// in the same form as SMTP hosts (`mx1.example.test[127.0.0.11]:25`).
-    public static func label(_ name: String, _ host: String, _ port: Int) -> String {
-        port == 53 ? "\(name)[\(host)]" : "\(name)[\(host)]:\(port)"
+    /// `name[127.0.0.10]`, `name[127.0.0.12]:5300`, `name[::1]:5353` (the port only when it is not 53, in the
+    /// same form as SMTP hosts), `system`, `authoritative`.
+    public var endpoint: Endpoint {
+        switch self {
+        case .named(let name, let host, let port): return .dns(name, host, port)
+        case .system: return Endpoint(name: "system")
+        case .authoritative: return Endpoint(name: "authoritative")
+        }
     }
 }
 
@@ -196,9 +294,6 @@ public struct Check: Hashable, Sendable, Identifiable {
     /// Reported, but never fails the run: SMTPDiag's local-domain checks, since "internal DNS unaware
     /// of external DNS" is a valid topology.
     public var advisory: Bool = false
-    /// The route (`FROM->TO`) the check was compiled from, nil for a domain's check: a shard keeps a route's
-    /// checks together.
-    public var route: String? = nil
 }
 
 /// The compiled checks of a set of spec files, in a stable order.

@@ -18,13 +18,10 @@ extension PlanCompiler.State {
         guard let remote = servers(remoteDNS, file: file, zone: toDomain, path: "\(path).remote_dns"),
             let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
         else { return }
-        let label = "\(route.from)->\(route.to)"
-        let prefix = "route[\(label)]"
-        let first = checks.count
-        defer { for i in first..<checks.count { checks[i].route = label } }
+        let subject = CheckID.Subject.route("\(route.from)->\(route.to)")
         let timeout = remoteDNS.timeout ?? .seconds(2)
         let retries = remoteDNS.retries ?? 1
-        let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(remote.discoveryVia))")
+        let discoveryID = CheckID(subject, "ns.discovery", server: Self.endpoint(remote.discoveryVia))
         if remote.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
             self.add(
                 Check(
@@ -34,13 +31,15 @@ extension PlanCompiler.State {
                     retries: retries))
         }
         func add(
-            _ id: String, _ kind: CheckKind, _ zone: DomainName, _ server: ServerTarget, advisory: Bool = false
+            _ side: CheckID.Side, _ expectation: String, _ t: SpecTransport, _ kind: CheckKind, _ zone: DomainName,
+            _ server: ServerTarget, advisory: Bool = false
         ) {
             var deps: [CheckID] = []
             if case .authoritative = server { deps = [discoveryID] }
+            let id = CheckID(subject, side: side, expectation, server: server.endpoint, transport: t)
             self.add(
                 Check(
-                    id: CheckID(id), kind: kind, location: route.location, domain: zone, tags: route.tags,
+                    id: id, kind: kind, location: route.location, domain: zone, tags: route.tags,
                     dependencies: deps, timeout: timeout, retries: retries, advisory: advisory))
         }
         let atLeastOne = RecordSetExpectation(count: .range(min: 1, max: nil), location: route.location)
@@ -49,13 +48,13 @@ extension PlanCompiler.State {
         for server in remote.targets {
             for t in [SpecTransport.tcp, .udp] {
                 add(
-                    "\(prefix)/remote.soa@\(server)/\(t.rawValue)",
-                    .soaField(zone: toDomain, field: .present, server: server, transport: t), toDomain, server)
+                    .remote, "soa", t, .soaField(zone: toDomain, field: .present, server: server, transport: t),
+                    toDomain, server)
             }
         }
         self.add(
             Check(
-                id: CheckID("\(prefix)/remote.soa.consistent"),
+                id: CheckID(subject, side: .remote, "soa.consistent"),
                 kind: .soaConsistency(
                     zone: toDomain, servers: remote.targets, transports: [.tcp, .udp], maxDrift: 0),
                 location: route.location, domain: toDomain, tags: route.tags,
@@ -63,17 +62,16 @@ extension PlanCompiler.State {
                     if case .authoritative = $0 { return true } else { return false }
                 }) ? [discoveryID] : [],
                 timeout: timeout, retries: retries))
-        for (side, zone, list) in [("local", fromDomain, local), ("remote", toDomain, remote)] {
+        for (side, zone, list) in [(CheckID.Side.local, fromDomain, local), (.remote, toDomain, remote)] {
             for server in list.targets {
                 for t in [SpecTransport.tcp, .udp] {
                     add(
-                        "\(prefix)/\(side).mx@\(server)/\(t.rawValue)",
+                        side, "mx", t,
                         .records(name: zone, type: .mx, expectation: atLeastOne, server: server, transport: t),
-                        zone, server, advisory: side == "local")
+                        zone, server, advisory: side == .local)
                     add(
-                        "\(prefix)/\(side).mx_resolves@\(server)/\(t.rawValue)",
-                        .mxResolves(zone: zone, server: server, transport: t), zone, server,
-                        advisory: side == "local")
+                        side, "mx_resolves", t, .mxResolves(zone: zone, server: server, transport: t), zone, server,
+                        advisory: side == .local)
                 }
             }
         }
@@ -85,9 +83,21 @@ extension PlanCompiler.State {
         expect.mailFrom = Located(.replyClass(2), route.location)
         expect.rcpt = [rcpt]
         compileSMTP(
-            prefix: prefix, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
+            subject: subject, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
             location: route.location, servers: remote, transports: [.udp], tags: route.tags, timeout: timeout,
             retries: retries, discoveryID: discoveryID)
+    }
+
+    /// `mx:25`, `mx1.example.test:25`, `127.0.0.11:25`, `[::1]:25`: the host of SMTP check ids.
+    static func endpoint(_ target: SMTPTarget, port: Int) -> Endpoint {
+        switch target {
+        case .mx: return Endpoint(name: "mx", port: port)
+        case .host(let h):
+            switch h.host {
+            case .name(let n): return Endpoint(name: String(n.description.dropLast()), port: port)
+            case .address(let a): return Endpoint(name: nil, address: a, port: port)
+            }
+        }
     }
 
     /// `mx`, `mx1.example.test`, `127.0.0.11`, `[::1]`: the host part of SMTP check ids.

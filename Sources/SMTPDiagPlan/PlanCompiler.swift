@@ -111,10 +111,10 @@ public struct PlanCompiler: Sendable {
             return Servers(targets: targets, discoveryVia: via)
         }
 
-        static func describe(_ base: ServerTargetBase) -> String {
+        static func endpoint(_ base: ServerTargetBase) -> Endpoint {
             switch base {
-            case .named(let n, let h, let p): return ServerTarget.named(name: n, host: h, port: p).description
-            case .system: return "system"
+            case .named(let n, let h, let p): return .dns(n, h, p)
+            case .system: return Endpoint(name: "system")
             }
         }
 
@@ -209,20 +209,20 @@ public struct PlanCompiler: Sendable {
             let timeout = dns.timeout ?? .seconds(2)
             let retries = dns.retries ?? 1
 
-            func check(_ id: String, _ kind: CheckKind, _ location: SourceLocation, _ deps: [CheckID] = []) -> Check {
+            func check(_ id: CheckID, _ kind: CheckKind, _ location: SourceLocation, _ deps: [CheckID] = []) -> Check {
                 Check(
-                    id: CheckID(id), kind: kind, location: location, domain: zone, tags: domain.tags,
+                    id: id, kind: kind, location: location, domain: zone, tags: domain.tags,
                     dependencies: deps,
                     timeout: timeout, retries: retries)
             }
 
             // Discovery, when anything needs the authoritative servers.
-            let discoveryID = CheckID("\(prefix)/ns.discovery@\(Self.describe(servers.discoveryVia))")
+            let discoveryID = CheckID(.domain(prefix), "ns.discovery", server: Self.endpoint(servers.discoveryVia))
             let needsDiscovery =
                 servers.targets.contains { if case .authoritative = $0 { return true } else { return false } }
                 || domain.families.contains { e in families.contains { $0.key == e.key && $0.needsDiscovery(e) } }
             if needsDiscovery {
-                add(check(discoveryID.rawValue, .discovery(zone: zone, via: servers.discoveryVia), domain.location))
+                add(check(discoveryID, .discovery(zone: zone, via: servers.discoveryVia), domain.location))
             }
 
             var familyPlan = DomainPlan(
@@ -248,7 +248,7 @@ public struct PlanCompiler: Sendable {
                 }
                 for target in targets {
                     compileSMTP(
-                        prefix: prefix, zone: zone, target: target, settings: settings, expect: smtp.expect,
+                        subject: .domain(prefix), zone: zone, target: target, settings: settings, expect: smtp.expect,
                         location: smtp.location, servers: servers, transports: transports, tags: domain.tags,
                         timeout: timeout, retries: retries, discoveryID: discoveryID)
                 }
@@ -264,7 +264,7 @@ public struct PlanCompiler: Sendable {
         }
 
         mutating func compileSMTP(
-            prefix: String, zone: DomainName, target: SMTPTarget, settings: SMTPSettings, expect: SMTPExpect,
+            subject: CheckID.Subject, zone: DomainName, target: SMTPTarget, settings: SMTPSettings, expect: SMTPExpect,
             location: SourceLocation, servers: Servers, transports: [SpecTransport], tags: [String], timeout: Duration,
             retries: Int, discoveryID: CheckID
         ) {
@@ -274,13 +274,14 @@ public struct PlanCompiler: Sendable {
             let transport = transports.first ?? .udp
             let port: Int
             if case .host(let h) = target, let p = h.port { port = p } else { port = session.port }
-            let name = "\(prefix)/smtp@\(Self.hostLabel(target)):\(port)"
+            let host = Self.endpoint(target, port: port)
             var deps: [CheckID] = []
             var needsResolution = true
             if case .host(let h) = target, case .address = h.host { needsResolution = false }
             if needsResolution {
                 let hostsID = CheckID(
-                    "\(prefix)/smtp.hosts[\(Self.hostLabel(target))]@\(resolver)/\(transport.rawValue)")
+                    subject, "smtp.hosts", qualifier: Self.hostLabel(target), server: resolver.endpoint,
+                    transport: transport)
                 var hostDeps: [CheckID] = []
                 if case .authoritative = resolver { hostDeps = [discoveryID] }
                 add(
@@ -310,7 +311,8 @@ public struct PlanCompiler: Sendable {
             for (step, loc) in steps {
                 add(
                     Check(
-                        id: CheckID("\(name)/\(step)"), kind: .smtp(session: plan, step: step), location: loc,
+                        id: CheckID(subject, "smtp", server: host, step: "\(step)"),
+                        kind: .smtp(session: plan, step: step), location: loc,
                         domain: zone, tags: tags, dependencies: deps, timeout: timeout, retries: retries))
             }
         }

@@ -74,26 +74,33 @@ public struct DomainPlan {
     /// The domain's entry for a family's key, if it wrote one.
     public func entry(_ key: String) -> FamilyEntry? { entries.first { $0.key == key } }
 
-    /// A check of this domain; `expectation` becomes its id after the domain (`example.test/spf`).
+    /// A check of this domain, `prefix/expectation` (`example.test/soa.consistent`), or with a qualifier, a server
+    /// and a transport `prefix/expectation[qualifier]@server/transport`.
     public mutating func add(
-        _ expectation: String, _ kind: CheckKind, _ location: SourceLocation, dependencies: [CheckID] = []
+        _ expectation: String, qualifier: String? = nil, _ kind: CheckKind, _ location: SourceLocation,
+        server: ServerTarget? = nil, transport: SpecTransport? = nil, dependencies: [CheckID] = []
     ) {
+        let id = CheckID(
+            .domain(prefix), expectation, qualifier: qualifier, server: server?.endpoint, transport: transport)
         checks.append(
             Check(
-                id: CheckID("\(prefix)/\(expectation)"), kind: kind, location: location, domain: zone, tags: tags,
-                dependencies: dependencies, timeout: timeout, retries: retries))
+                id: id, kind: kind, location: location, domain: zone, tags: tags, dependencies: dependencies,
+                timeout: timeout, retries: retries))
     }
 
     /// One check per DNS server and transport of the domain, `prefix/expectation@server/transport`; checks of the
     /// `authoritative` servers wait for their discovery.
     public mutating func perQuery(
-        _ expectation: String, _ location: SourceLocation, _ make: (ServerTarget, SpecTransport) -> CheckKind
+        _ expectation: String, qualifier: String? = nil, _ location: SourceLocation,
+        _ make: (ServerTarget, SpecTransport) -> CheckKind
     ) {
         for server in servers {
             for t in transports {
                 var deps: [CheckID] = []
                 if case .authoritative = server { deps = [discoveryID] }
-                add("\(expectation)@\(server)/\(t.rawValue)", make(server, t), location, dependencies: deps)
+                add(
+                    expectation, qualifier: qualifier, make(server, t), location, server: server, transport: t,
+                    dependencies: deps)
             }
         }
     }

@@ -46,7 +46,10 @@ public struct Selection: Sendable, Hashable {
     public var isEverything: Bool { shard == nil && tags.isEmpty && only.isEmpty && !skipSMTP }
 
     /// What a shard keeps together: a check's domain, or its route (a check and its prerequisites share it).
-    public static func group(_ c: Check) -> String { c.route.map { "route[\($0)]" } ?? c.domain.description }
+    public static func group(_ c: Check) -> String {
+        if case .route(let r) = c.id.subject { return "route[\(r)]" }
+        return c.domain.description
+    }
 
     public static func glob(_ pattern: String, _ text: String) -> Bool { fnmatch(pattern, text, 0) == 0 }
 

@@ -1,3 +1,4 @@
+import SMTPDiagPlan
 import SMTPDiagRunner
 
 /// The console of the classic `diag` command, in SMTPDiag's sequence and wording: white for actions,
@@ -25,75 +26,66 @@ public struct DiagReporter: Sendable {
         func pass(_ s: String) -> String { paint(s, "32") }
         func fail(_ s: String) -> String { paint(s, "31") }
         let results = report.results
-        func part(_ r: CheckResult) -> String {
-            let id = r.id.rawValue
-            guard let slash = id.range(of: "]/") else { return id }
-            return String(id[slash.upperBound...])
+        /// The results of one expectation (of one side of the route), read from their ids' parts.
+        func with(_ side: CheckID.Side?, _ expectation: String) -> [CheckResult] {
+            results.filter { $0.id.side == side && $0.id.expectation == expectation }
         }
-        func with(_ prefix: String) -> [CheckResult] { results.filter { part($0).hasPrefix(prefix) } }
-        func server(_ r: CheckResult) -> String {
-            let p = part(r)
-            guard let at = p.firstIndex(of: "@") else { return p }
-            return String(p[p.index(after: at)...])
-        }
+        func transport(_ r: CheckResult) -> String { r.id.transport == .tcp ? "TCP" : "UDP" }
         var out: [String] = []
 
         // SOA of the remote domain at each server, over TCP and UDP.
         out.append(action("Checking SOA for \(remoteDomain)."))
-        for r in with("remote.soa@") {
-            let transport = r.id.rawValue.hasSuffix("/tcp") ? "TCP" : "UDP"
-            let where_ = server(r).split(separator: "/").first.map(String.init) ?? ""
+        for r in with(.remote, "soa") {
+            let at = r.id.server?.description ?? ""
             switch r.status {
             case .pass:
                 out.append(
                     info(
-                        "Checking SOA using \(transport) at \(where_): \(r.message.replacingOccurrences(of: "SOA serial", with: "serial number"))."
+                        "Checking SOA using \(transport(r)) at \(at): \(r.message.replacingOccurrences(of: "SOA serial", with: "serial number"))."
                     ))
             default:
-                out.append(fail("Checking SOA using \(transport) at \(where_) failed: \(r.message)."))
+                out.append(fail("Checking SOA using \(transport(r)) at \(at) failed: \(r.message)."))
             }
         }
-        for r in with("remote.soa.consistent") {
-            if r.status == .pass {
-                out.append(pass("SOA serial number match: Passed."))
-            } else if r.message.hasPrefix("SOA serial number match") {
-                out.append(fail(r.message + "."))
-            } else {
-                out.append(fail("SOA serial number match: Failed. \(r.message)"))
+        for r in with(.remote, "soa.consistent") {
+            switch r.status {
+            case .pass: out.append(pass("SOA serial number match: Passed."))
+            // The serials were compared and differ: the message says so in SMTPDiag's words.
+            case .fail: out.append(fail(r.message + "."))
+            default: out.append(fail("SOA serial number match: Failed. \(r.message)"))
             }
         }
         out.append("")
 
-        func domainRecords(_ side: String, _ domain: String, _ reasons: [String]) {
-            out.append(action("Checking \(side) domain records."))
-            let checks = with("\(side).mx@") + with("\(side).mx_resolves@")
+        func domainRecords(_ side: CheckID.Side, _ domain: String, _ reasons: [String]) {
+            out.append(action("Checking \(side.rawValue) domain records."))
+            let checks = with(side, "mx") + with(side, "mx_resolves")
             // Only what was asked: a lookup skipped because an earlier one failed was never sent.
-            for r in checks.sorted(by: { $0.id.rawValue < $1.id.rawValue }) where r.status != .skip {
-                let transport = r.id.rawValue.hasSuffix("/tcp") ? "TCP" : "UDP"
-                let kind = part(r).hasPrefix("\(side).mx_resolves") ? "A records of the MX hosts" : "MX records"
-                let line = "Checking \(kind) using \(transport): \(domain). \(r.message)"
+            for r in checks.sorted(by: { $0.id < $1.id }) where r.status != .skip {
+                let kind = r.id.expectation == "mx_resolves" ? "A records of the MX hosts" : "MX records"
+                let line = "Checking \(kind) using \(transport(r)): \(domain). \(r.message)"
                 out.append(r.status == .pass ? info(line) : fail(line))
             }
             let ok = checks.allSatisfy { $0.status == .pass }
-            let name = side == "local" ? "Local" : "Remote"
+            let name = side == .local ? "Local" : "Remote"
             if ok {
                 out.append(pass("Both TCP and UDP queries succeeded. \(name) DNS test passed."))
             } else {
                 out.append(fail("\(name) DNS test failed. This test can fail for three reasons:"))
                 for (i, reason) in reasons.enumerated() { out.append(info("  \(i + 1)) \(reason)")) }
-                if side == "local" { out.append(info("This does not by itself fail the route.")) }
+                if side == .local { out.append(info("This does not by itself fail the route.")) }
             }
             out.append("")
         }
         domainRecords(
-            "local", localDomain,
+            .local, localDomain,
             [
                 "the local domain \(localDomain) is not set up in DNS (no MX record);",
                 "an MX host of \(localDomain) has no A or AAAA record;",
                 "the internal DNS server is unaware of the external DNS (a valid topology: mail still routes).",
             ])
         domainRecords(
-            "remote", remoteDomain,
+            .remote, remoteDomain,
             [
                 "the remote domain \(remoteDomain) has no MX record, or it does not exist;",
                 "an MX host of \(remoteDomain) has no A or AAAA record;",
@@ -102,42 +94,35 @@ public struct DiagReporter: Sendable {
 
         // Every MX address: the dialogue.
         out.append(action("Checking MX servers listed for \(to)."))
-        for r in with("smtp.hosts") where r.status != .pass {
+        for r in with(nil, "smtp.hosts") where r.status != .pass {
             out.append(fail("Cannot find the MX hosts of \(remoteDomain): \(r.message)"))
         }
-        var hosts: [String] = []
-        for r in results where part(r).hasPrefix("smtp@") || r.id.rawValue.contains("/smtp@") {
-            guard let at = r.id.rawValue.range(of: "/smtp@") else { continue }
-            let rest = r.id.rawValue[at.upperBound...]
-            let host = String(rest.prefix { $0 != "/" })
-            if !hosts.contains(host) { hosts.append(host) }
+        var hosts: [Endpoint] = []
+        for r in with(nil, "smtp") {
+            if let host = r.id.server, !hosts.contains(host) { hosts.append(host) }
         }
         for host in hosts {
-            let steps = results.filter { $0.id.rawValue.contains("/smtp@\(host)/") }
-            let name = String(host.prefix { $0 != "[" })
-            guard host.contains("[") else {
+            let steps = with(nil, "smtp").filter { $0.id.server == host }
+            let name = host.name ?? host.address ?? ""
+            guard let address = host.address else {
                 // No address: either the MX lookup failed (said above) or this exchange's address could not be
                 // learned. Nothing was connected to; say only what happened.
                 if let e = steps.first(where: { $0.status == .error }) {
-                    out.append(
-                        fail("Cannot find the address of \(name.split(separator: ":").first ?? ""): \(e.message)"))
+                    out.append(fail("Cannot find the address of \(name): \(e.message)"))
                 }
                 continue
             }
-            let address = host.split(separator: "[").last.map { String($0.prefix { $0 != "]" }) } ?? host
-            let port = host.split(separator: ":").last.map(String.init) ?? "25"
-            out.append(action("Connecting to \(name) [\(address)] on port \(port)."))
+            out.append(action("Connecting to \(name) [\(address)] on port \(host.port ?? 25)."))
             if options.verbose, let transcript = steps.first?.evidence.smtp {
                 for line in transcript.dropFirst() where !line.hasPrefix("Info:") { out.append(info(line)) }
             }
             let bad = steps.filter { $0.status != .pass && $0.status != .skip }
-            let banner = steps.first { $0.id.rawValue.hasSuffix("/banner") }
+            let banner = steps.first { $0.id.step == "banner" }
             if bad.isEmpty, banner?.status == .pass {
                 out.append(pass("Successfully connected to \(name)."))
             } else {
                 for b in bad {
-                    let step = b.id.rawValue.split(separator: "/").last.map(String.init) ?? ""
-                    out.append(fail("Failed to submit mail to \(name) (\(step)): \(b.message)"))
+                    out.append(fail("Failed to submit mail to \(name) (\(b.id.step ?? "")): \(b.message)"))
                 }
                 if bad.isEmpty { out.append(info("\(name) was not checked: \(banner?.message ?? "no banner step")")) }
             }

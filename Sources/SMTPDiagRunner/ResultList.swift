@@ -84,7 +84,7 @@ struct ResultPacker {
         // Room for it all at once (growing from empty reallocated it three times a result): the texts, and
         // up to ten octets for each number and length.
         var size = 40 + r.message.utf8.count + (r.expected?.utf8.count ?? 0) + (r.actual?.utf8.count ?? 0)
-        if r.id != r.planID { size += r.id.rawValue.utf8.count }
+        if r.id != r.planID { size += 30 + (r.id.server?.description.utf8.count ?? 0) }
         func add(_ list: [String]) { for t in list { size += 10 + t.utf8.count } }
         add(r.missing)
         add(r.extra)
@@ -151,6 +151,12 @@ struct ResultPacker {
             }
         }
 
+        /// A presence octet, then the string.
+        mutating func optionalString(_ s: String?) {
+            bytes.append(s == nil ? 0 : 1)
+            if let s { string(s) }
+        }
+
         mutating func strings(_ list: [String]) {
             int(list.count)
             for s in list { string(s) }
@@ -160,19 +166,26 @@ struct ResultPacker {
             int(check)
             let statusCode = CheckStatus.allCases.firstIndex(of: r.status) ?? 0
             bytes.append(UInt8(statusCode))
-            var flags: UInt8 = 0
-            if r.advisory { flags |= 1 }
-            if r.expected != nil { flags |= 2 }
-            if r.actual != nil { flags |= 4 }
-            if r.id != r.planID { flags |= 8 }
+            var flags: PackedFlags = []
+            if r.advisory { flags.insert(.advisory) }
+            if r.expected != nil { flags.insert(.expected) }
+            if r.actual != nil { flags.insert(.actual) }
+            // A result's id differs from its check's only in the server (one NS address, one MX host).
+            assert(r.id == r.planID || r.id.at(Endpoint(name: nil)) == r.planID.at(Endpoint(name: nil)))
+            if r.id != r.planID { flags.insert(.ownServer) }
             // A passing check's message is often what it saw: the same text kept once.
             let actualIsMessage = r.actual == r.message
-            if actualIsMessage { flags |= 16 }
-            if r.unselected { flags |= 32 }
-            bytes.append(flags)
+            if actualIsMessage { flags.insert(.actualIsMessage) }
+            if r.unselected { flags.insert(.unselected) }
+            bytes.append(flags.rawValue)
             let d = r.duration.components
             int(Int(d.seconds) * 1_000_000_000 + Int(d.attoseconds / 1_000_000_000))
-            if r.id != r.planID { string(r.id.rawValue) }
+            if r.id != r.planID {
+                let e = r.id.server ?? Endpoint(name: nil)
+                optionalString(e.name)
+                optionalString(e.address)
+                int((e.port ?? -1) + 1)
+            }
             string(r.message)
             if let e = r.expected { string(e) }
             if let a = r.actual, !actualIsMessage { string(a) }
@@ -230,12 +243,18 @@ final class PackedResults: Sendable {
         let index = r.int()
         let check = self.check(index)
         let status = CheckStatus.allCases[Int(r.byte())]
-        let flags = r.byte()
+        let flags = PackedFlags(rawValue: r.byte())
         let duration = Duration.nanoseconds(r.int())
-        let id = flags & 8 != 0 ? CheckID(r.string()) : check.id
+        var id = check.id
+        if flags.contains(.ownServer) {
+            let name = r.optionalString()
+            let address = r.optionalString()
+            let port = r.int() - 1
+            id = check.id.at(Endpoint(name: name, address: address, port: port < 0 ? nil : port))
+        }
         let message = r.string()
-        let expected = flags & 2 != 0 ? r.string() : nil
-        let actual = flags & 16 != 0 ? message : flags & 4 != 0 ? r.string() : nil
+        let expected = flags.contains(.expected) ? r.string() : nil
+        let actual = flags.contains(.actualIsMessage) ? message : flags.contains(.actual) ? r.string() : nil
         let missing = r.strings()
         let extra = r.strings()
         var evidence = Evidence()
@@ -258,8 +277,8 @@ final class PackedResults: Sendable {
             id: id, planID: check.id, status: status, message: message, expected: expected, actual: actual,
             missing: missing, extra: extra, location: check.location, domain: domain, tags: check.tags,
             duration: duration, evidence: evidence)
-        result.advisory = flags & 1 != 0
-        result.unselected = flags & 32 != 0
+        result.advisory = flags.contains(.advisory)
+        result.unselected = flags.contains(.unselected)
         return result
     }
 
@@ -295,9 +314,23 @@ final class PackedResults: Sendable {
             return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
         }
 
+        mutating func optionalString() -> String? { byte() == 1 ? string() : nil }
+
         mutating func strings() -> [String] {
             let n = int()
             return (0..<n).map { _ in string() }
         }
     }
+}
+
+/// What a packed result says about itself in one octet.
+struct PackedFlags: OptionSet {
+    let rawValue: UInt8
+    static let advisory = PackedFlags(rawValue: 1)
+    static let expected = PackedFlags(rawValue: 2)
+    static let actual = PackedFlags(rawValue: 4)
+    /// The result names its own server (an NS address, an MX host), not its check's.
+    static let ownServer = PackedFlags(rawValue: 8)
+    static let actualIsMessage = PackedFlags(rawValue: 16)
+    static let unselected = PackedFlags(rawValue: 32)
 }

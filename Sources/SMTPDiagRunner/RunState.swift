@@ -41,9 +41,19 @@ struct Problem: Error, CustomStringConvertible {
     var description: String { text }
 }
 
-extension String {
-    func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let r = range(of: target) else { return self }
-        return replacingCharacters(in: r, with: replacement)
+/// Whether an evaluation's work was cut short by cancellation (noted by its DNS questions and SMTP sessions, read
+/// by the worker that evaluates it; one a worker).
+final class Interruption: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var happened = false
+
+    func note() { lock.withLock { happened = true } }
+
+    /// Whether it happened since the last call.
+    func take() -> Bool {
+        lock.withLock {
+            defer { happened = false }
+            return happened
+        }
     }
 }

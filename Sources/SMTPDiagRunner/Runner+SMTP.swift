@@ -126,20 +126,16 @@ extension Runner {
         guard !targets.isEmpty || !unresolved.isEmpty else {
             return [Self.result(check, .skip, "no SMTP host to connect to")]
         }
-        let marker = "/smtp@"
-        let head = check.id.rawValue.components(separatedBy: marker).first ?? check.id.rawValue
         // A host whose address could not be learned: this step could not run there.
         var out: [CheckResult] = unresolved.map { name, reason in
             Self.result(
                 check, .error, "the address of \(name) could not be learned: \(reason)",
-                id: CheckID("\(head)\(marker)\(name):\(plan.settings.port)/\(step)"))
+                id: check.id.at(Endpoint(name: name, port: plan.settings.port)))
         }
         for (name, address) in targets {
             let port = plan.settings.port
             let record = await session(plan, name: name, address: address, port: port)
-            let label =
-                (name.map { "\($0)[\(address)]" } ?? (address.contains(":") ? "[\(address)]" : address)) + ":\(port)"
-            var r = Self.result(check, .error, "", id: CheckID("\(head)\(marker)\(label)/\(step)"))
+            var r = Self.result(check, .error, "", id: check.id.at(Endpoint(name: name, address: address, port: port)))
             r.evidence.smtp =
                 ["Connecting to \(name ?? address) [\(address)] on port \(port)."]
                 + record.transcript.map(\.description)
@@ -177,9 +173,11 @@ extension Runner {
             verify: s.tlsVerify, caFile: s.tlsCAFile,
             minimumVersion: SMTPTLSVersion(rawValue: s.tlsMinVersion) ?? .tls12)
         let probe = smtp
-        return await sessions.value(key) {
+        let record = await sessions.value(key) {
             await probe.session(address: address, port: port, serverName: name, configuration: configuration, tls: tls)
         }
+        if record.failure == .cancelled { Self.interruption?.note() }
+        return record
     }
 
     /// Judges one step against the session record.

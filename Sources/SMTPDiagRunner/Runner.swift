@@ -81,6 +81,7 @@ public final class Runner: Sendable {
                     for k in 0..<min(max(1, options.jobs), max(1, total)) {
                         let executor = executors.isEmpty ? nil : executors[k % executors.count]
                         group.addTask(executorPreference: executor) { [self] in
+                            let interruption = Interruption()
                             var taken = await schedule.next()
                             while let t = taken {
                                 let i = t.index
@@ -96,14 +97,11 @@ public final class Runner: Sendable {
                                     ]
                                 } else {
                                     results = await Self.$group.withValue(Int(schedule.group[i])) {
-                                        await evaluate(check)
+                                        await Self.$interruption.withValue(interruption) { await evaluate(check) }
                                     }
                                 }
-                                if Task.isCancelled
-                                    && results.contains(where: {
-                                        $0.status == .error && $0.message.hasSuffix("cancelled")
-                                    })
-                                {
+                                // A check whose question or session the cancellation cut short did not run.
+                                if Task.isCancelled && interruption.take() {
                                     schedule.abandon(i)
                                     return
                                 }
@@ -167,6 +165,9 @@ public final class Runner: Sendable {
     /// it caches are let go of when the group's last check finishes.
     @TaskLocal static var group: Int? = nil
 
+    /// Told when a DNS question or an SMTP session of the current evaluation was cut short by cancellation.
+    @TaskLocal static var interruption: Interruption? = nil
+
     /// A result of `check`. Its domain is left empty: results are packed as they finish, and the domain is
     /// taken from the check when a packed result is read (rendering it here was two allocations a result).
     static func result(_ check: Check, _ status: CheckStatus, _ message: String, id: CheckID? = nil) -> CheckResult {
@@ -223,21 +224,21 @@ public final class Runner: Sendable {
     // MARK: - Servers
 
     /// The concrete servers of a target, with the label they get in result ids.
-    func servers(_ target: ServerTarget) async -> Result<[(String, DNSServerAddress)], Problem> {
+    func servers(_ target: ServerTarget) async -> Result<[(Endpoint, DNSServerAddress)], Problem> {
         switch target {
         case .named(let name, let host, let port):
-            return .success([(ServerTarget.label(name, host, port), DNSServerAddress(host: host, port: port))])
+            return .success([(.dns(name, host, port), DNSServerAddress(host: host, port: port))])
         case .system:
             guard !options.systemResolvers.isEmpty else { return .failure(Problem("no resolvers in /etc/resolv.conf")) }
-            return .success(options.systemResolvers.map { (ServerTarget.label("system", $0.host, $0.port), $0) })
+            return .success(options.systemResolvers.map { (.dns("system", $0.host, $0.port), $0) })
         case .authoritative(let zone, let via):
             guard let found = state.discovered(zone: zone, via: via) else {
                 return .failure(Problem("the authoritative servers of \(zone) are not known"))
             }
-            var out: [(String, DNSServerAddress)] = []
+            var out: [(Endpoint, DNSServerAddress)] = []
             for ns in found {
                 for a in ns.addresses {
-                    out.append((ServerTarget.label(String(ns.name.description.dropLast()), a.host, a.port), a))
+                    out.append((.dns(String(ns.name.description.dropLast()), a.host, a.port), a))
                 }
             }
             return out.isEmpty ? .failure(Problem("no NS of \(zone) has an address")) : .success(out)
@@ -251,11 +252,8 @@ public final class Runner: Sendable {
         }
     }
 
-    static func expandedID(_ check: Check, server: ServerTarget, label: String) -> CheckID {
-        guard case .named = server else {
-            let marker = "@\(server)"
-            return CheckID(check.id.rawValue.replacingFirst(marker, with: "@\(label)"))
-        }
+    static func expandedID(_ check: Check, server: ServerTarget, label: Endpoint) -> CheckID {
+        guard case .named = server else { return check.id.at(label) }
         return check.id
     }
 
@@ -265,9 +263,13 @@ public final class Runner: Sendable {
         let t: DNSTransport = transport == .udp ? .udp : .tcp
         let options = DNSQueryOptions(timeout: check.timeout, retries: check.retries)
         let probe = dns
-        return await queries.value(QueryKey(question: question, server: server, transport: t), owner: Self.group) {
+        let answer = await queries.value(
+            QueryKey(question: question, server: server, transport: t), owner: Self.group
+        ) {
             await probe.query(question, server: server, transport: t, options: options)
         }
+        if case .failure(.cancelled) = answer { Self.interruption?.note() }
+        return answer
     }
 
     /// One query per concrete server of `target`; each gives a result.

@@ -306,6 +306,8 @@ struct SpecReader {
             let domains = slice.compactMap { reader.readDomain($0.0, $0.1, $0.2) }
             results[c] = (domains, reader.walker.diagnostics, reader.walker.visited)
         }
+        // A walker that went over the budget said so itself (`visit`); otherwise the sum may still be over it.
+        let said = walker.visited > walker.maxVisits || results.contains { $0.2 > walker.maxVisits }
         var out: [DomainSpec] = []
         out.reserveCapacity(list.count)
         for (domains, diagnostics, visited) in results {
@@ -313,10 +315,7 @@ struct SpecReader {
             walker.diagnostics += diagnostics
             walker.visited += visited
         }
-        if walker.visited > walker.maxVisits,
-            !walker.diagnostics.contains(where: { $0.message.contains("expands to more than") }),
-            let first = list.first
-        {
+        if walker.visited > walker.maxVisits, !said, let first = list.first {
             walker.error(
                 first.2, "domains",
                 "the document expands to more than \(walker.maxVisits) nodes (YAML aliases?); refusing to read further")

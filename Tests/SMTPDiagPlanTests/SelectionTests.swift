@@ -89,3 +89,43 @@ struct SelectionTests {
         #expect(Selection(shard: .init(index: 9, count: 9)).emptiness(of: Self.plan) == nil)
     }
 }
+
+/// The parts of a check id, and its text made from them.
+@Suite("Check ids")
+struct CheckIDTests {
+    @Test func textFromParts() {
+        let a = Endpoint.dns("internal", "127.0.0.10", 53)
+        #expect(
+            CheckID(.domain("example.test"), "soa.serial", server: a, transport: .tcp).rawValue
+                == "example.test/soa.serial@internal[127.0.0.10]/tcp")
+        #expect(
+            CheckID(.domain("x.test"), "mx", server: .dns("lab6", "::1", 5353), transport: .udp).rawValue
+                == "x.test/mx@lab6[::1]:5353/udp")
+        #expect(
+            CheckID(.domain("x.test"), "records", qualifier: "_dmarc TXT", server: a, transport: .udp).rawValue
+                == "x.test/records[_dmarc TXT]@internal[127.0.0.10]/udp")
+        #expect(
+            CheckID(.route("a@x.test->b@y.test"), side: .remote, "soa.consistent").rawValue
+                == "route[a@x.test->b@y.test]/remote.soa.consistent")
+        let mx = CheckID(.domain("x.test"), "smtp", server: Endpoint(name: "mx", port: 25), step: "rcpt[postmaster]")
+        #expect(mx.rawValue == "x.test/smtp@mx:25/rcpt[postmaster]")
+        #expect(
+            mx.at(Endpoint(name: "mx1.x.test", address: "127.0.0.11", port: 25)).rawValue
+                == "x.test/smtp@mx1.x.test[127.0.0.11]:25/rcpt[postmaster]")
+        #expect(
+            mx.at(Endpoint(name: nil, address: "::1", port: 25)).rawValue == "x.test/smtp@[::1]:25/rcpt[postmaster]")
+        #expect(mx.at(Endpoint(name: "mx2.x.test", port: 25)).rawValue == "x.test/smtp@mx2.x.test:25/rcpt[postmaster]")
+        #expect(
+            CheckID(.domain("x.test"), "ns.discovery", server: Endpoint(name: "system")).rawValue
+                == "x.test/ns.discovery@system")
+    }
+
+    @Test func everyPlannedIdKeepsItsParts() {
+        for c in SelectionTests.plan.checks {
+            #expect(c.id.expectation != "" && c.id.rawValue.contains(c.id.expectation))
+            if case .text = c.id.subject { Issue.record("\(c.id) was made from text") }
+        }
+        let route = SelectionTests.plan.checks.filter { if case .route = $0.id.subject { true } else { false } }
+        #expect(route.contains { $0.id.side == .local } && route.contains { $0.id.side == .remote })
+    }
+}

@@ -13,8 +13,12 @@ import Testing
 @Suite("Reporters")
 struct ReporterTests {
     static func result(_ id: String, _ status: CheckStatus, _ message: String) -> CheckResult {
+        result(CheckID(id), status, message)
+    }
+
+    static func result(_ id: CheckID, _ status: CheckStatus, _ message: String) -> CheckResult {
         CheckResult(
-            id: CheckID(id), planID: CheckID(id), status: status, message: message,
+            id: id, planID: id, status: status, message: message,
             expected: status == .fail ? "250" : nil,
             actual: status == .fail ? "550 <a&b>" : nil, missing: status == .fail ? ["x"] : [],
             location: SourceLocation(file: "/w/specs/a.yaml", line: 3, column: 5), domain: "example.test", tags: [],
@@ -189,7 +193,9 @@ struct HostileOutputTests {
         "220 mx\n::error file=x,line=1::forged\u{1B}]0;pwned\u{07}\u{1B}[2J\rover\u{85}\u{202E}txt"
 
     static func report() -> RunReport {
-        var bad = ReporterTests.result("example.test/smtp@mx1[127.0.0.11]:25/banner", .fail, Self.hostile)
+        let mx1 = Endpoint(name: "mx1", address: "127.0.0.11", port: 25)
+        var bad = ReporterTests.result(
+            CheckID(.domain("example.test"), "smtp", server: mx1, step: "banner"), .fail, Self.hostile)
         bad.expected = Self.hostile
         bad.actual = Self.hostile
         bad.missing = [Self.hostile]
@@ -198,7 +204,8 @@ struct HostileOutputTests {
         bad.evidence.tls = ["subject": Self.hostile]
         var error = ReporterTests.result("example.test/soa.consistent", .error, Self.hostile)
         error.evidence.smtp = ["Received: " + Self.hostile]
-        var pass = ReporterTests.result("example.test/smtp@mx1[127.0.0.11]:25/ehlo", .pass, Self.hostile)
+        var pass = ReporterTests.result(
+            CheckID(.domain("example.test"), "smtp", server: mx1, step: "ehlo"), .pass, Self.hostile)
         pass.evidence.smtp = ["Received: " + Self.hostile]
         return RunReport(
             results: [bad, error, pass], started: 0, duration: .seconds(1), interrupted: false,

@@ -196,7 +196,7 @@ struct ScheduleTests {
 struct ResultListTests {
     static let plan: [Check] = (0..<3).map { i in
         Check(
-            id: CheckID("d\(i).test/mx@a[127.0.0.10]/udp"),
+            id: CheckID(.domain("d\(i).test"), "mx", server: .dns("a", "127.0.0.10", 53), transport: .udp),
             kind: .mxResolves(zone: DomainName(stringLiteral: "d\(i).test."), server: .system, transport: .udp),
             location: SourceLocation(file: "f.yaml", line: 10 + i, column: 3),
             domain: DomainName(stringLiteral: "d\(i).test"),
@@ -205,7 +205,11 @@ struct ResultListTests {
 
     static func result(_ check: Check, _ k: Int) -> CheckResult {
         var r = CheckResult(
-            id: k == 0 ? check.id : CheckID(check.id.rawValue + "/\(k)"), planID: check.id,
+            id: k == 0
+                ? check.id
+                : check.id.at(
+                    Endpoint(name: k == 3 ? nil : "ns\(k).d.test", address: "127.0.0.\(k)", port: k == 2 ? 5300 : nil)),
+            planID: check.id,
             status: CheckStatus.allCases[k % 4], message: "message \(k) ünïcode \"quoted\"\n",
             expected: k % 2 == 0 ? "expected \(k)" : nil,
             actual: k % 3 == 0 ? "message \(k) ünïcode \"quoted\"\n" : "other",
