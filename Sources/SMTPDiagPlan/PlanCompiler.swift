@@ -52,13 +52,23 @@ public struct PlanCompiler: Sendable {
         let families: [any PlanFamily.Type]
         var checks: [Check] = []
         var diagnostics: [SpecDiagnostic] = []
-        var ids: Set<CheckID> = []
+        /// The checks so far by their ids' hash (a set of ids would hold a second copy of every id), and the
+        /// ids whose hash another id already had.
+        var ids: [Int: Int32] = [:]
+        var collided: [CheckID: Int32] = [:]
         var domains: [DomainName: SourceLocation] = [:]
 
+        /// The index of the check with this id, if there is one.
+        func index(of id: CheckID) -> Int? {
+            guard let i = ids[id.hashValue] else { return nil }
+            if checks[Int(i)].id == id { return Int(i) }
+            return collided[id].map(Int.init)
+        }
+
         mutating func add(_ check: Check) {
-            if !ids.insert(check.id).inserted {
+            if let i = index(of: check.id) {
                 // The same check twice means the same expectation written twice; say where both are.
-                let previous = checks.first { $0.id == check.id }?.location ?? check.location
+                let previous = checks[i].location
                 if previous != check.location {
                     diagnostics.append(
                         SpecDiagnostic(
@@ -67,6 +77,8 @@ public struct PlanCompiler: Sendable {
                 }
                 return
             }
+            let h = check.id.hashValue
+            if ids[h] == nil { ids[h] = Int32(checks.count) } else { collided[check.id] = Int32(checks.count) }
             checks.append(check)
         }
 

@@ -32,9 +32,16 @@ final class Schedule: @unchecked Sendable {
     init(_ checks: [Check]) {
         self.checks = checks
         let n = checks.count
+        // Only the checks others wait for are looked up by id (an index of every id would copy them all).
+        var awaited = Set<CheckID>()
+        for c in checks { awaited.formUnion(c.dependencies) }
         var index: [CheckID: Int32] = [:]
-        index.reserveCapacity(n)
-        for i in 0..<n where index[checks[i].id] == nil { index[checks[i].id] = Int32(i) }
+        index.reserveCapacity(awaited.count)
+        if !awaited.isEmpty {
+            for i in 0..<n where awaited.contains(checks[i].id) && index[checks[i].id] == nil {
+                index[checks[i].id] = Int32(i)
+            }
+        }
 
         var start: [Int32] = [0]
         start.reserveCapacity(n + 1)
