@@ -19,8 +19,8 @@ extension PlanCompiler.State {
             let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
         else { return }
         let subject = CheckID.Subject.route("\(route.from)->\(route.to)")
-        let timeout = remoteDNS.timeout ?? .seconds(2)
-        let retries = remoteDNS.retries ?? 1
+        let timeout = remoteDNS.timeout ?? PlanCompiler.Builtin.timeout
+        let retries = remoteDNS.retries ?? PlanCompiler.Builtin.retries
         let discoveryID = CheckID(subject, "ns.discovery", server: Self.endpoint(remote.discoveryVia))
         if remote.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
             self.add(
@@ -75,7 +75,7 @@ extension PlanCompiler.State {
                 }
             }
         }
-        var smtp = file.defaultSMTP.over(PlanCompiler.builtinSMTP)
+        var smtp = file.defaultSMTP
         smtp.mailFrom = route.from
         let rcpt = RecipientExpectation(
             written: route.to, address: route.to, reply: .replyClass(2), location: route.location)

@@ -6,26 +6,25 @@ import SMTPDiagSpec
 /// names, expands every DNS expectation per server and transport, and compiles `routes` to the
 /// SMTPDiag sequence. Everything that can be known without the network is checked here.
 public struct PlanCompiler: Sendable {
-    /// What applies when neither `defaults` nor the domain says.
+    /// What applies when neither `defaults` nor the domain says, stated once (docs/spec-format.md lists it).
+    public enum Builtin {
+        public static let dnsServer = "system"
+        public static let transports: [SpecTransport] = [.udp, .tcp]
+        public static let timeout = Duration.seconds(2)
+        public static let retries = 1
+        /// The SMTP settings; an empty HELO name is this machine's host name, an empty MAIL FROM the null sender.
+        public static let smtp = SMTPSessionSettings(
+            port: 25, helo: "", mailFrom: "", connectTimeout: .seconds(10), bannerTimeout: .seconds(30),
+            commandTimeout: .seconds(30), starttls: .optional, tlsVerify: true, tlsCAFile: nil, tlsMinVersion: "1.2")
+    }
+
     public static let builtinDNS: DNSSettings = {
         var d = DNSSettings()
-        d.servers = [Located("system", SourceLocation(file: "<builtin>", line: 0, column: 0))]
-        d.transports = [.udp, .tcp]
-        d.timeout = .seconds(2)
-        d.retries = 1
+        d.servers = [Located(Builtin.dnsServer, SourceLocation(file: "<builtin>", line: 0, column: 0))]
+        d.transports = Builtin.transports
+        d.timeout = Builtin.timeout
+        d.retries = Builtin.retries
         return d
-    }()
-
-    public static let builtinSMTP: SMTPSettings = {
-        var s = SMTPSettings()
-        s.port = 25
-        s.mailFrom = ""
-        s.connectTimeout = .seconds(10)
-        s.bannerTimeout = .seconds(30)
-        s.commandTimeout = .seconds(30)
-        s.starttls = .optional
-        s.tlsVerify = true
-        return s
     }()
 
     /// Families of checks besides the built-in keys, compiled in this order after `records` and before `smtp`.
@@ -172,35 +171,23 @@ public struct PlanCompiler: Sendable {
         /// joined) at the end. Every id of a domain starts with that domain's name, and names are unique by
         /// now, so chunks cannot produce the same id.
         mutating func compileDomains(_ list: [DomainSpec], file: SpecFile) {
-            let threads = list.count < 256 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-            if threads == 1 {
+            if list.count < 256 {
                 for domain in list { compile(domain, file: file) }
                 return
             }
-            let size = 128
-            let count = (list.count + size - 1) / size
-            let lock = NSLock()
-            nonisolated(unsafe) var waiting = [State?](repeating: nil, count: count)
-            nonisolated(unsafe) var next = 0
-            nonisolated(unsafe) var joined = checks
-            nonisolated(unsafe) var found = diagnostics
+            var joined = checks
+            var found = diagnostics
             checks = []
             let families = self.families
-            DispatchQueue.concurrentPerform(iterations: count) { c in
+            inParallelChunks(count: list.count, size: 128) { range in
                 var state = State(families: families)
-                let slice = list[(c * size)..<min(list.count, (c + 1) * size)]
-                state.checks.reserveCapacity(slice.count * 24)
-                state.ids.reserveCapacity(slice.count * 24)
-                for domain in slice { state.compile(domain, file: file) }
-                lock.lock()
-                defer { lock.unlock() }
-                waiting[c] = state
-                while next < count, let done = waiting[next] {
-                    joined += done.checks
-                    found += done.diagnostics
-                    waiting[next] = nil
-                    next += 1
-                }
+                state.checks.reserveCapacity(range.count * 24)
+                state.ids.reserveCapacity(range.count * 24)
+                for domain in list[range] { state.compile(domain, file: file) }
+                return state
+            } join: { done in
+                joined += done.checks
+                found += done.diagnostics
             }
             checks = joined
             diagnostics = found
@@ -217,9 +204,9 @@ public struct PlanCompiler: Sendable {
             let path = "domains.\(prefix)"
             let dns = settings(domain.dns, file)
             guard let servers = servers(dns, file: file, zone: zone, path: "\(path).dns") else { return }
-            let transports = dns.transports ?? [.udp, .tcp]
-            let timeout = dns.timeout ?? .seconds(2)
-            let retries = dns.retries ?? 1
+            let transports = dns.transports ?? Builtin.transports
+            let timeout = dns.timeout ?? Builtin.timeout
+            let retries = dns.retries ?? Builtin.retries
 
             func check(_ id: CheckID, _ kind: CheckKind, _ location: SourceLocation, _ deps: [CheckID] = []) -> Check {
                 Check(
@@ -252,7 +239,7 @@ public struct PlanCompiler: Sendable {
             for c in familyPlan.checks { add(c) }
 
             if let smtp = domain.smtp {
-                let settings = smtp.settings.over(file.defaultSMTP).over(PlanCompiler.builtinSMTP)
+                let settings = smtp.settings.over(file.defaultSMTP)
                 let targets: [SMTPTarget]
                 switch smtp.hosts {
                 case .mx: targets = [.mx(domain: zone)]
@@ -267,12 +254,15 @@ public struct PlanCompiler: Sendable {
             }
         }
 
+        /// The settings a session runs with: what the spec says, the built-in value for the rest.
         static func sessionSettings(_ s: SMTPSettings) -> SMTPSessionSettings {
-            SMTPSessionSettings(
-                port: s.port ?? 25, helo: s.helo ?? "", mailFrom: s.mailFrom ?? "",
-                connectTimeout: s.connectTimeout ?? .seconds(10), bannerTimeout: s.bannerTimeout ?? .seconds(30),
-                commandTimeout: s.commandTimeout ?? .seconds(30), starttls: s.starttls ?? .optional,
-                tlsVerify: s.tlsVerify ?? true, tlsCAFile: s.tlsCAFile, tlsMinVersion: s.tlsMinVersion ?? "1.2")
+            let b = Builtin.smtp
+            return SMTPSessionSettings(
+                port: s.port ?? b.port, helo: s.helo ?? b.helo, mailFrom: s.mailFrom ?? b.mailFrom,
+                connectTimeout: s.connectTimeout ?? b.connectTimeout, bannerTimeout: s.bannerTimeout ?? b.bannerTimeout,
+                commandTimeout: s.commandTimeout ?? b.commandTimeout, starttls: s.starttls ?? b.starttls,
+                tlsVerify: s.tlsVerify ?? b.tlsVerify, tlsCAFile: s.tlsCAFile ?? b.tlsCAFile,
+                tlsMinVersion: s.tlsMinVersion ?? b.tlsMinVersion)
         }
 
         mutating func compileSMTP(

@@ -105,7 +105,8 @@ public struct CheckResult: Sendable, Hashable {
     public var missing: [String]
     public var extra: [String]
     public var location: SourceLocation
-    public var domain: String
+    /// The domain the check asks about (of a route: the sender's or the recipient's).
+    public var domainName: DomainName
     public var tags: [String]
     public var duration: Duration
     public var evidence: Evidence
@@ -116,8 +117,8 @@ public struct CheckResult: Sendable, Hashable {
 
     public init(
         id: CheckID, planID: CheckID, status: CheckStatus, message: String, expected: String? = nil,
-        actual: String? = nil, missing: [String] = [], extra: [String] = [], location: SourceLocation, domain: String,
-        tags: [String], duration: Duration = .zero, evidence: Evidence = Evidence()
+        actual: String? = nil, missing: [String] = [], extra: [String] = [], location: SourceLocation,
+        domainName: DomainName, tags: [String], duration: Duration = .zero, evidence: Evidence = Evidence()
     ) {
         self.id = id
         self.planID = planID
@@ -128,10 +129,26 @@ public struct CheckResult: Sendable, Hashable {
         self.missing = missing
         self.extra = extra
         self.location = location
-        self.domain = domain
+        self.domainName = domainName
         self.tags = tags
         self.duration = duration
         self.evidence = evidence
+    }
+
+    /// `domainName` as reports show it: without its final dot.
+    public var domain: String { String(domainName.description.dropLast()) }
+
+    /// A result for a domain given as text (`example.test`).
+    public init(
+        id: CheckID, planID: CheckID, status: CheckStatus, message: String, expected: String? = nil,
+        actual: String? = nil, missing: [String] = [], extra: [String] = [], location: SourceLocation, domain: String,
+        tags: [String], duration: Duration = .zero, evidence: Evidence = Evidence()
+    ) {
+        self.init(
+            id: id, planID: planID, status: status, message: message, expected: expected, actual: actual,
+            missing: missing, extra: extra, location: location,
+            domainName: (try? DomainName(parsing: domain.hasSuffix(".") ? domain : domain + ".")) ?? ".", tags: tags,
+            duration: duration, evidence: evidence)
     }
 }
 

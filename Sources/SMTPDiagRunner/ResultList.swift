@@ -210,9 +210,6 @@ final class PackedResults: Sendable {
     let chunks: [[UInt8]]
     /// Where each result starts, in plan order: chunk << 32 | offset.
     let starts: [Int]
-    /// The domain of the last check read: results of one domain are read one after another, and
-    /// rendering a name is not free.
-    private let lastDomain = NIOLockedValueBox<(Int, String)>((-1, ""))
 
     init(checks: [Check], extra: [Check], chunks: [[UInt8]], starts: [Int]) {
         self.checks = checks
@@ -264,18 +261,9 @@ final class PackedResults: Sendable {
             let k = r.string()
             evidence.tls[k] = r.string()
         }
-        let domain = lastDomain.withLockedValue { last -> String in
-            if last.0 != index {
-                if last.0 < 0 || self.check(last.0).domain != check.domain {
-                    last.1 = String(check.domain.description.dropLast())
-                }
-                last.0 = index
-            }
-            return last.1
-        }
         var result = CheckResult(
             id: id, planID: check.id, status: status, message: message, expected: expected, actual: actual,
-            missing: missing, extra: extra, location: check.location, domain: domain, tags: check.tags,
+            missing: missing, extra: extra, location: check.location, domainName: check.domain, tags: check.tags,
             duration: duration, evidence: evidence)
         result.advisory = flags.contains(.advisory)
         result.unselected = flags.contains(.unselected)

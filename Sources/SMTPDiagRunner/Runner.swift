@@ -168,12 +168,11 @@ public final class Runner: Sendable {
     /// Told when a DNS question or an SMTP session of the current evaluation was cut short by cancellation.
     @TaskLocal static var interruption: Interruption? = nil
 
-    /// A result of `check`. Its domain is left empty: results are packed as they finish, and the domain is
-    /// taken from the check when a packed result is read (rendering it here was two allocations a result).
+    /// A result of `check`, whole (its domain shares the check's name: no text is made for it here).
     static func result(_ check: Check, _ status: CheckStatus, _ message: String, id: CheckID? = nil) -> CheckResult {
         var r = CheckResult(
             id: id ?? check.id, planID: check.id, status: status, message: message, location: check.location,
-            domain: "", tags: check.tags)
+            domainName: check.domain, tags: check.tags)
         r.advisory = check.advisory
         return r
     }

@@ -290,30 +290,26 @@ struct SpecReader {
     /// Reads the domains in parallel chunks (each with its own walker) and joins them in order: large
     /// fleets are most of a spec, and the domains do not depend on each other.
     mutating func readDomains(_ list: [(String, YNode, YNode)]) -> [DomainSpec] {
-        let chunks = list.count < 256 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        if chunks == 1 {
+        if list.count < 256 {
             return list.compactMap { readDomain($0.0, $0.1, $0.2) }
         }
-        let size = (list.count + chunks - 1) / chunks
-        nonisolated(unsafe) var results = Array(repeating: ([DomainSpec](), [SpecDiagnostic](), 0), count: chunks)
-        let input = list
+        // Each chunk has a walker of its own: a walker that goes over the budget says so itself (`visit`);
+        // otherwise the sum of their visits may still be over it.
+        var said = walker.visited > walker.maxVisits
+        var out: [DomainSpec] = []
+        out.reserveCapacity(list.count)
         let base = self
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        inParallelChunks(count: list.count, size: 128) { range in
             var reader = base
             reader.walker.diagnostics = []
             reader.walker.visited = 0
-            let slice = input[min(input.count, c * size)..<min(input.count, (c + 1) * size)]
-            let domains = slice.compactMap { reader.readDomain($0.0, $0.1, $0.2) }
-            results[c] = (domains, reader.walker.diagnostics, reader.walker.visited)
-        }
-        // A walker that went over the budget said so itself (`visit`); otherwise the sum may still be over it.
-        let said = walker.visited > walker.maxVisits || results.contains { $0.2 > walker.maxVisits }
-        var out: [DomainSpec] = []
-        out.reserveCapacity(list.count)
-        for (domains, diagnostics, visited) in results {
+            let domains = list[range].compactMap { reader.readDomain($0.0, $0.1, $0.2) }
+            return (domains, reader.walker.diagnostics, reader.walker.visited)
+        } join: { domains, diagnostics, visited in
             out += domains
             walker.diagnostics += diagnostics
             walker.visited += visited
+            said = said || visited > walker.maxVisits
         }
         if walker.visited > walker.maxVisits, !said, let first = list.first {
             walker.error(

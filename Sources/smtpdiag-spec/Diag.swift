@@ -69,8 +69,6 @@ extension SMTPDiagSpecCommand {
             var smtp = SMTPSettings()
             smtp.helo = helo
             smtp.starttls = .off  // SMTPDiag's dialogue: EHLO, MAIL FROM, RCPT TO, QUIT.
-            smtp.connectTimeout = .seconds(10)
-            smtp.bannerTimeout = .seconds(30)
             var dnsSettings = DNSSettings()
             dnsSettings.servers = [Located("system", here)]
             let file = SpecFile(
