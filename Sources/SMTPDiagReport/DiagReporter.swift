@@ -1,5 +1,6 @@
 import SMTPDiagPlan
 import SMTPDiagRunner
+import SMTPDiagSpec
 
 /// The console of the classic `diag` command, in SMTPDiag's sequence and wording: white for actions,
 /// gray for information, green for passes, red for failures.

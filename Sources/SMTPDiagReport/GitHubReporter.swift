@@ -1,4 +1,5 @@
 import SMTPDiagRunner
+import SMTPDiagSpec
 
 /// GitHub Actions workflow commands: an `::error` annotation at the spec line of each failure
 /// (`::warning` for checks that could not run), and `stepSummary` for GITHUB_STEP_SUMMARY.

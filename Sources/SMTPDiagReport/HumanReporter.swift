@@ -1,4 +1,5 @@
 import SMTPDiagRunner
+import SMTPDiagSpec
 
 /// The console report, in the spirit of SMTPDiag's: a line a check, passes green, failures red,
 /// information gray, then a summary line. Passes and skips are listed for small runs or with -v.

@@ -1,4 +1,5 @@
 import SMTPDiagRunner
+import SMTPDiagSpec
 
 /// TAP version 13: a plan line, `ok`/`not ok` a check, a YAML block for failures and errors, `# SKIP`.
 public struct TAPReporter: Reporter {

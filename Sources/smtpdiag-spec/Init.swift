@@ -5,6 +5,7 @@ import SMTPDiagDNSWire
 import SMTPDiagReport
 import SMTPDiagSMTP
 import SMTPDiagSMTPWire
+import SMTPDiagSpec
 
 extension SMTPDiagSpecCommand {
     /// Writes a spec that pins what the DNS (and the MX hosts) say today.
@@ -142,15 +143,6 @@ extension SMTPDiagSpecCommand {
             }
         }
 
-        /// A YAML string of text from the DNS. `${` is written `$${`, so that the spec reads it as text, never as
-        /// a variable (which would fail the spec, or read a secret).
-        static func quote(_ s: String) -> String {
-            yamlDoubleQuoted(s).replacingOccurrences(of: "${", with: "$${")
-        }
-
-        /// A line of YAML comment holding text from a server: escaped, so it cannot end the comment.
-        static func comment(_ s: String) -> String { terminalSafe(s) }
-
         var heloName: String { helo ?? ProcessInfo.processInfo.hostName }
 
         /// The folder the spec's relative paths start from: the output file's, or the current one.
@@ -172,6 +164,7 @@ extension SMTPDiagSpecCommand {
             return joined.isEmpty ? "." : joined
         }
 
+        /// The spec of what was seen, written by the spec module's writer (which the loader reads back).
         func render(
             zone: DomainName, server: DNSServerAddress, soa: SOA, ns: [DomainName], mx: [MX], txt: [String],
             dmarc: [String],
@@ -180,104 +173,50 @@ extension SMTPDiagSpecCommand {
         ) -> String {
             let name = String(zone.description.dropLast())
             let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-            var y: [String] = []
+            var w = SpecWriter()
             // The schema of the repository this runs in, when there is one here (`smtpdiag-spec schema` prints it).
             let schema = FileManager.default.currentDirectoryPath + "/schema/smtpdiag-spec.schema.json"
-            if FileManager.default.fileExists(atPath: schema) {
-                y.append("# yaml-language-server: $schema=\(relative(schema))")
-            }
-            y.append(
-                "# Written by `smtpdiag-spec init \(name)\(dns.map { " -d \($0)" } ?? "")\(smtp ? " --smtp" : "")` on \(date)."
-            )
-            y.append(
-                "# It pins what \(server) said that day, so it passes now. Edit what may change: widen the serial,")
-            y.append("# use `contains:` instead of `equals:` for TXT, add servers (`authoritative` checks every NS).")
-            y.append("version: 1")
-            y.append("dns_servers:")
-            y.append("  asked: \(Self.quote(server.description))   # the server init asked")
-            y.append("domains:")
-            y.append("  \(name):")
-            if truncated {
-                y.append("    # A UDP answer was truncated (over 1232 octets): TCP only, or the UDP checks error.")
-                y.append("    dns: { servers: [asked], transports: [tcp] }")
-            } else {
-                y.append("    dns: { servers: [asked], transports: [udp, tcp] }")
-            }
-            y.append("    soa:")
-            y.append("      mname: \(Self.quote(soa.mname.description))")
-            y.append("      rname: \(Self.quote(soa.rname.description))")
-            y.append("      serial: { min: \(soa.serial) }   # today's serial; it only grows")
-            if !ns.isEmpty {
-                y.append("    ns: [" + ns.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
-            }
-            if !mx.isEmpty {
-                y.append("    mx: [" + mx.map { Self.quote($0.description) }.joined(separator: ", ") + "]")
-                let unresolved = addresses.filter { $0.1.isEmpty }.map(\.0.description)
-                if !unresolved.isEmpty {
-                    y.append(
-                        "    mx_resolves: false   # today \(Self.comment(unresolved.joined(separator: ", "))) has no address: "
-                            + "fix it, then set true"
-                    )
-                }
-            } else {
-                y.append("    # No MX record: mail goes to the domain's own address (RFC 5321 §5.1). Pin it with:")
-                y.append("    # mx: { absent: true }")
-            }
-            var records: [String] = []
-            if !txt.isEmpty {
-                records.append(
-                    "      - { name: \"@\", type: TXT, equals: [" + txt.map(Self.quote).joined(separator: ", ") + "] }")
-            }
-            if !dmarc.isEmpty {
-                records.append(
-                    "      - { name: _dmarc, type: TXT, equals: [" + dmarc.map(Self.quote).joined(separator: ", ")
-                        + "] }")
-            }
-            for (n, values) in tlsa {
-                records.append(
-                    "      - { name: \(Self.quote(n.description)), type: TLSA, equals: ["
-                        + values.map(Self.quote).joined(separator: ", ")
-                        + "] }")
-            }
-            if !records.isEmpty {
-                y.append("    records:")
-                y += records
-            }
+            if FileManager.default.fileExists(atPath: schema) { w.schema = relative(schema) }
+            w.header = [
+                "Written by `smtpdiag-spec init \(name)\(dns.map { " -d \($0)" } ?? "")\(smtp ? " --smtp" : "")` on \(date).",
+                "It pins what \(server) said that day, so it passes now. Edit what may change: widen the serial,",
+                "use `contains:` instead of `equals:` for TXT, add servers (`authoritative` checks every NS).",
+            ]
+            w.servers = [(name: "asked", address: server.description, note: "the server init asked")]
+            var d = SpecWriter.Domain(
+                name: zone, server: "asked", mname: soa.mname, rname: soa.rname, serial: soa.serial)
+            d.tcpOnly = truncated
+            d.ns = ns
+            d.mx = mx.map(\.description)
+            d.unresolvedMX = addresses.filter { $0.1.isEmpty }.map(\.0.description)
+            d.txt = txt
+            d.dmarc = dmarc
+            d.tlsa = tlsa.map { (owner: $0.0, values: $0.1) }
             if smtp {
                 if sessions.isEmpty {
-                    y.append("    # --smtp: no MX host with an address to talk to.")
+                    d.smtpNote = "--smtp: no MX host with an address to talk to."
                 } else {
-                    y += renderSMTP(sessions)
+                    d.smtp = smtpExpectations(sessions)
                 }
             }
-            return y.joined(separator: "\n") + "\n"
+            w.domains = [d]
+            return w.yaml()
         }
 
-        func renderSMTP(_ sessions: [(String, SMTPSessionRecord)]) -> [String] {
-            func codes(_ f: (SMTPSessionRecord) -> SMTPReply?) -> String? {
-                let seen = Array(Set(sessions.compactMap { f($0.1)?.code })).sorted()
-                guard !seen.isEmpty, sessions.allSatisfy({ f($0.1) != nil }) else { return nil }
-                return seen.count == 1 ? "\(seen[0])" : "[" + seen.map(String.init).joined(separator: ", ") + "]"
+        /// What every MX host said, as expectations: a code is pinned only when every session got one.
+        func smtpExpectations(_ sessions: [(String, SMTPSessionRecord)]) -> SpecWriter.SMTP {
+            func codes(_ f: (SMTPSessionRecord) -> SMTPReply?) -> [Int] {
+                guard sessions.allSatisfy({ f($0.1) != nil }) else { return [] }
+                return Array(Set(sessions.compactMap { f($0.1)?.code })).sorted()
             }
-            var y = ["    smtp:", "      hosts: mx", "      helo: \(Self.quote(heloName))   # as init greeted"]
-            if let ca = tlsCaFile {
-                y.append("      tls_ca_file: \(Self.quote(relative(URL(fileURLWithPath: ca).path)))")
-            } else {
-                y.append("      tls_verify: false   # no CA given to init; set tls_ca_file or trust the system roots")
-            }
+            var s = SpecWriter.SMTP(
+                helo: heloName, tlsCAFile: tlsCaFile.map { relative(URL(fileURLWithPath: $0).path) })
             // What init saw is what the spec expects: a handshake that failed is not pinned as working.
             let tlsFailed = sessions.filter { if case .tlsFailed = $0.1.failure { return true } else { return false } }
-            if !tlsFailed.isEmpty {
-                y.append(
-                    "      starttls: off   # the TLS handshake failed at init (below); fix it, then remove this line")
-            }
-            let failures = sessions.filter { $0.1.failure != nil }
-            for (host, r) in failures {
-                y.append("      # \(Self.comment(host)): \(Self.comment(r.failure.map { "\($0)" } ?? ""))")
-            }
-            y.append("      expect:")
-            if let b = codes({ $0.banner }) { y.append("        banner: \(b)") }
-            if let e = codes({ $0.ehlo }) { y.append("        ehlo: \(e)") }
+            s.starttlsOff = !tlsFailed.isEmpty
+            s.notes = sessions.compactMap { host, r in r.failure.map { "\(host): \($0)" } }
+            s.banner = codes { $0.banner }
+            s.ehlo = codes { $0.ehlo }
             // As the run judges them: STARTTLS on the first EHLO, the others on the one that holds (inside TLS).
             func keywords(_ r: SMTPSessionRecord) -> Set<String> {
                 var k = Set(tlsFailed.isEmpty ? r.extensions : r.extensionsBeforeTLS)
@@ -287,16 +226,12 @@ extension SMTPDiagSpecCommand {
             }
             var everywhere = sessions.first.map { keywords($0.1) } ?? []
             for (_, r) in sessions.dropFirst() { everywhere.formIntersection(keywords(r)) }
-            let pinned = ["STARTTLS", "PIPELINING", "8BITMIME", "SMTPUTF8"].filter(everywhere.contains)
-            if !pinned.isEmpty { y.append("        extensions: [" + pinned.joined(separator: ", ") + "]") }
-            if tlsFailed.isEmpty, let s = codes({ $0.starttls }) { y.append("        starttls: \(s)") }
-            if let m = codes({ $0.mailFrom }) { y.append("        mail_from: \(m)") }
-            if let p = codes({ $0.rcpt.first?.reply }) {
-                y.append("        rcpt:")
-                y.append("          postmaster: \(p)   # RFC 5321 §4.5.1: every domain must accept postmaster")
-            }
-            if let q = codes({ $0.quit }) { y.append("        quit: \(q)") }
-            return y
+            s.extensions = ["STARTTLS", "PIPELINING", "8BITMIME", "SMTPUTF8"].filter(everywhere.contains)
+            if tlsFailed.isEmpty { s.starttls = codes { $0.starttls } }
+            s.mailFrom = codes { $0.mailFrom }
+            s.postmaster = codes { $0.rcpt.first?.reply }
+            s.quit = codes { $0.quit }
+            return s
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import SMTPDiagDNS
 import SMTPDiagDNSWire
 import SMTPDiagReport
+import SMTPDiagSpec
 
 extension SMTPDiagSpecCommand {
     /// One DNS question to one server, printed as dig prints it: the DNS engine on its own.
