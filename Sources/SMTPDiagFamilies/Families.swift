@@ -10,5 +10,6 @@ public enum Families {
         MXFamily.self,
         MXResolvesFamily.self,
         RecordsFamily.self,
+        SMTPFamily.self,
     ])
 }

@@ -82,34 +82,11 @@ extension PlanCompiler.State {
         var expect = SMTPExpect()
         expect.mailFrom = Located(.replyClass(2), route.location)
         expect.rcpt = [rcpt]
-        compileSMTP(
+        let sessions = SMTPPlanning.sessionChecks(
             subject: subject, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
-            location: route.location, servers: remote, transports: [.udp], tags: route.tags, timeout: timeout,
-            retries: retries, discoveryID: discoveryID)
-    }
-
-    /// `mx:25`, `mx1.example.test:25`, `127.0.0.11:25`, `[::1]:25`: the host of SMTP check ids.
-    static func endpoint(_ target: SMTPTarget, port: Int) -> Endpoint {
-        switch target {
-        case .mx: return Endpoint(name: "mx", port: port)
-        case .host(let h):
-            switch h.host {
-            case .name(let n): return Endpoint(name: String(n.description.dropLast()), port: port)
-            case .address(let a): return Endpoint(name: nil, address: a, port: port)
-            }
-        }
-    }
-
-    /// `mx`, `mx1.example.test`, `127.0.0.11`, `[::1]`: the host part of SMTP check ids.
-    static func hostLabel(_ target: SMTPTarget) -> String {
-        switch target {
-        case .mx: return "mx"
-        case .host(let h):
-            switch h.host {
-            case .name(let n): return String(n.description.dropLast())
-            case .address(let a): return a.contains(":") ? "[\(a)]" : a
-            }
-        }
+            location: route.location, resolver: remote.targets.first ?? .system, transport: .udp, tags: route.tags,
+            timeout: timeout, retries: retries, discoveryID: discoveryID)
+        for c in sessions { self.add(c) }
     }
 
     static func domain(of address: String) -> DomainName? {

@@ -227,7 +227,8 @@ public struct PlanCompiler: Sendable {
             var familyPlan = DomainPlan(
                 zone: zone, prefix: prefix, servers: servers.targets, transports: transports,
                 discoveryVia: servers.discoveryVia, discoveryID: discoveryID, entries: domain.families,
-                location: domain.location, tags: domain.tags, timeout: timeout, retries: retries)
+                location: domain.location, defaultSMTP: file.defaultSMTP, tags: domain.tags, timeout: timeout,
+                retries: retries)
             // Each family in the registry's order (ids and their order are a contract), then SMTP.
             for family in families {
                 if let entry = domain.families.first(where: { $0.key == family.key }) {
@@ -238,85 +239,6 @@ public struct PlanCompiler: Sendable {
             }
             for c in familyPlan.checks { add(c) }
 
-            if let smtp = domain.smtp {
-                let settings = smtp.settings.over(file.defaultSMTP)
-                let targets: [SMTPTarget]
-                switch smtp.hosts {
-                case .mx: targets = [.mx(domain: zone)]
-                case .list(let hosts): targets = hosts.map { .host($0) }
-                }
-                for target in targets {
-                    compileSMTP(
-                        subject: .domain(prefix), zone: zone, target: target, settings: settings, expect: smtp.expect,
-                        location: smtp.location, servers: servers, transports: transports, tags: domain.tags,
-                        timeout: timeout, retries: retries, discoveryID: discoveryID)
-                }
-            }
-        }
-
-        /// The settings a session runs with: what the spec says, the built-in value for the rest.
-        static func sessionSettings(_ s: SMTPSettings) -> SMTPSessionSettings {
-            let b = Builtin.smtp
-            return SMTPSessionSettings(
-                port: s.port ?? b.port, helo: s.helo ?? b.helo, mailFrom: s.mailFrom ?? b.mailFrom,
-                connectTimeout: s.connectTimeout ?? b.connectTimeout, bannerTimeout: s.bannerTimeout ?? b.bannerTimeout,
-                commandTimeout: s.commandTimeout ?? b.commandTimeout, starttls: s.starttls ?? b.starttls,
-                tlsVerify: s.tlsVerify ?? b.tlsVerify, tlsCAFile: s.tlsCAFile ?? b.tlsCAFile,
-                tlsMinVersion: s.tlsMinVersion ?? b.tlsMinVersion)
-        }
-
-        mutating func compileSMTP(
-            subject: CheckID.Subject, zone: DomainName, target: SMTPTarget, settings: SMTPSettings, expect: SMTPExpect,
-            location: SourceLocation, servers: Servers, transports: [SpecTransport], tags: [String], timeout: Duration,
-            retries: Int, discoveryID: CheckID
-        ) {
-            let session = Self.sessionSettings(settings)
-            // Host resolution goes through the first listed server and transport.
-            let resolver = servers.targets.first ?? .system
-            let transport = transports.first ?? .udp
-            let port: Int
-            if case .host(let h) = target, let p = h.port { port = p } else { port = session.port }
-            let host = Self.endpoint(target, port: port)
-            var deps: [CheckID] = []
-            var needsResolution = true
-            if case .host(let h) = target, case .address = h.host { needsResolution = false }
-            if needsResolution {
-                let hostsID = CheckID(
-                    subject, "smtp.hosts", qualifier: Self.hostLabel(target), server: resolver.endpoint,
-                    transport: transport)
-                var hostDeps: [CheckID] = []
-                if case .authoritative = resolver { hostDeps = [discoveryID] }
-                add(
-                    Check(
-                        id: hostsID,
-                        kind: .smtpHosts(domain: zone, target: target, server: resolver, transport: transport),
-                        location: location, domain: zone, tags: tags, dependencies: hostDeps, timeout: timeout,
-                        retries: retries))
-                deps = [hostsID]
-            }
-            var s = session
-            s.port = port
-            let plan = SMTPSessionPlan(
-                target: target, settings: s, banner: expect.banner?.value ?? .replyClass(2),
-                ehlo: expect.ehlo?.value ?? .replyClass(2), extensions: expect.extensions?.value ?? [],
-                starttls: expect.starttls?.value ?? (s.starttls == .required ? .exact(220) : nil),
-                mailFrom: expect.mailFrom?.value ?? (expect.rcpt.isEmpty ? nil : .replyClass(2)), rcpt: expect.rcpt,
-                quit: expect.quit?.value ?? .replyClass(2), resolver: resolver, resolverTransport: transport)
-            var steps: [(SMTPStep, SourceLocation)] = [
-                (.banner, expect.banner?.location ?? location), (.ehlo, expect.ehlo?.location ?? location),
-            ]
-            if let e = expect.extensions { steps.append((.extensions, e.location)) }
-            if plan.starttls != nil { steps.append((.starttls, expect.starttls?.location ?? location)) }
-            if plan.mailFrom != nil { steps.append((.mailFrom, expect.mailFrom?.location ?? location)) }
-            for r in expect.rcpt { steps.append((.rcpt(written: r.written, address: r.address), r.location)) }
-            steps.append((.quit, expect.quit?.location ?? location))
-            for (step, loc) in steps {
-                add(
-                    Check(
-                        id: CheckID(subject, "smtp", server: host, step: "\(step)"),
-                        kind: .smtp(session: plan, step: step), location: loc,
-                        domain: zone, tags: tags, dependencies: deps, timeout: timeout, retries: retries))
-            }
         }
     }
 }

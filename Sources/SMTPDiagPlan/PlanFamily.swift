@@ -66,10 +66,16 @@ public struct DomainPlan {
     public let entries: [FamilyEntry]
     /// Where the domain was written.
     public let location: SourceLocation
-    let tags: [String]
-    let timeout: Duration
-    let retries: Int
+    /// The file's `defaults.smtp`.
+    public let defaultSMTP: SMTPSettings
+    public let tags: [String]
+    /// The DNS settings of the domain's queries.
+    public let timeout: Duration
+    public let retries: Int
     var checks: [Check] = []
+
+    /// Checks made elsewhere (`SMTPPlanning`), in this order.
+    public mutating func append(_ more: [Check]) { checks += more }
 
     /// The domain's entry for a family's key, if it wrote one.
     public func entry(_ key: String) -> FamilyEntry? { entries.first { $0.key == key } }

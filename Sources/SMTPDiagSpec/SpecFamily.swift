@@ -135,6 +135,11 @@ public struct SpecValueReader {
         reader.readRecordSet(v.node, v.path, type: type, origin: domain)
     }
 
+    /// A domain's `smtp`: its settings, `hosts` and `expect`.
+    public mutating func domainSMTP(_ v: SpecValue) -> SMTPSpec? {
+        reader.readDomainSMTP(v.node, v.path, domain: domain)
+    }
+
     /// `{name, type, ...}`: a record set of any type at any name of the domain.
     public mutating func record(_ v: SpecValue) -> RecordExpectation? {
         reader.readRecord(v.node, v.path, origin: domain)

@@ -200,7 +200,6 @@ public struct DomainSpec: Hashable, Sendable {
     public var location: SourceLocation
     public var tags: [String]
     public var dns: DNSSettings
-    public var smtp: SMTPSpec?
     /// What registered families read, in the order the spec wrote their keys.
     public var families: [FamilyEntry] = []
 

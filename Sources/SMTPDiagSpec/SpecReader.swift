@@ -13,7 +13,7 @@ public enum SpecKeys {
     ]
     public static let domainSMTP = smtpSettings + ["hosts", "expect"]
     /// The domain keys the spec module reads itself; families add theirs (`SpecFamily`).
-    public static let domain = ["tags", "dns", "smtp"]
+    public static let domain = ["tags", "dns"]
     /// Every domain key of the contract, built-in or a family's, in the order messages list them.
     public static let domainOrder = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
     public static let recordSet = ["equals", "contains", "excludes", "count", "absent", "ttl"]
@@ -339,7 +339,6 @@ struct SpecReader {
                     if let s = walker.string(t, "\(p)[\(i)]") { d.tags.append(s) }
                 }
             case "dns": d.dns = readDNS(v, p)
-            case "smtp": d.smtp = readDomainSMTP(v, p, domain: name)
             default:
                 guard let family = families.first(where: { $0.key == key }) else { break }
                 var values = SpecValueReader(reader: self, domain: name)

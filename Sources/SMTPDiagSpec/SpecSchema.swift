@@ -131,7 +131,6 @@ public enum SpecSchema {
             "domain": object(
                 [
                     "tags": ["type": "array", "items": ["type": "string"]], "dns": ref("dns"),
-                    "smtp": ref("domainSMTP"),
                 ]),
             "route": object(
                 [

@@ -98,7 +98,7 @@ struct SpecWriterTests {
             }
             #expect(records.map { text($0.set.equals) } == want.map { text($0.2) })
             if let s = d.smtp {
-                let smtp = try #require(read.smtp)
+                let smtp = try #require((read.expectation("smtp") as? SMTPFamily.Expectation)?.spec)
                 #expect(smtp.hosts == .mx)
                 #expect(smtp.settings.helo == s.helo)
                 #expect(smtp.settings.tlsCAFile == s.tlsCAFile.map { "/spec/folder/" + $0 })
@@ -122,7 +122,7 @@ struct SpecWriterTests {
                     smtp.expect.rcpt.map { codes(Located($0.reply, $0.location)) }
                         == (s.postmaster.isEmpty ? [] : [s.postmaster]))
             } else {
-                #expect(read.smtp == nil)
+                #expect(read.expectation("smtp") == nil)
             }
         }
         // Server text stays text: no line of the spec is made of it, no escape reaches a terminal.

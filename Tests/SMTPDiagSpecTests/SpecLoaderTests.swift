@@ -104,7 +104,7 @@ struct SpecLoaderTests {
             (d.expectation("records") as? RecordsFamily.Expectation)?.records.map(\.type) == [
                 RecordType(rawValue: 65280), RecordType(rawValue: 65280), .txt, .srv,
             ])
-        let smtp = try #require(d.smtp)
+        let smtp = try #require((d.expectation("smtp") as? SMTPFamily.Expectation)?.spec)
         guard case .list(let hosts) = smtp.hosts else {
             Issue.record("hosts")
             return
