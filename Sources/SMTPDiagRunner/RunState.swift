@@ -3,6 +3,12 @@ import SMTPDiagDNS
 import SMTPDiagDNSWire
 import SMTPDiagPlan
 
+/// One authoritative server of a zone: its NS name and the addresses found for it.
+struct AuthoritativeServer: Hashable, Sendable {
+    var name: DomainName
+    var addresses: [DNSServerAddress]
+}
+
 /// What the run has learnt so far: discovered servers, SMTP hosts.
 final class RunState: @unchecked Sendable {
     // A lock, not an actor: asked by every check at an authoritative server (measured: the actor hop and a

@@ -4,7 +4,8 @@ import SMTPDiagPlan
 import SMTPDiagSpec
 
 extension Runner {
-    /// The NS set of a zone and each NS's addresses, through one server (UDP, TCP when truncated).
+    /// The NS set of a zone and each NS's addresses, through one server (UDP, TCP when truncated): the glue of
+    /// the NS answer for names inside the zone when it has some, otherwise each name's A and AAAA.
     // Not inlined: an async function's frame is sized for every path through it, and thousands of
     // checks are in flight at once.
     @inline(never)
@@ -40,28 +41,30 @@ extension Runner {
             r.message = Self.fanOutProblem(unique.count, "NS names for \(zone)")
             return r
         }
+        // Glue: addresses the zone's own server gives for the NS names inside the zone (RFC 9471). Nothing for a
+        // name outside it is taken from an additional section.
+        let wanted = Set(unique)
+        var glue: [DomainName: [DNSServerAddress]] = [:]
+        for rr in response.message.additionals where wanted.contains(rr.name) && rr.name.isSubdomain(of: zone) {
+            switch rr.rdata {
+            case .a(let a): glue[rr.name, default: []].append(DNSServerAddress(host: a.description))
+            case .aaaa(let a): glue[rr.name, default: []].append(DNSServerAddress(host: a.description))
+            default: break
+            }
+        }
         var found: [AuthoritativeServer] = []
         /// Lookups that gave no usable answer (an NS without any address is told apart below, from `found`).
         var problems: [String] = []
         for name in unique {
-            var addresses: [DNSServerAddress] = []
-            for type in [RecordType.a, .aaaa] {
-                let q = Question(name: name, type: type)
-                let answer = await complete(q)
-                r.evidence.note(answer, q)
-                switch Self.usable(answer) {
-                case .ok(let m):
-                    for rr in Self.records(m, name: name, type: type) {
-                        switch rr.rdata {
-                        case .a(let a): addresses.append(DNSServerAddress(host: a.description))
-                        case .aaaa(let a): addresses.append(DNSServerAddress(host: a.description))
-                        default: break
-                        }
-                    }
-                case .unusable(let why): problems.append("\(name) \(type): \(why)")
-                }
+            if let addresses = glue[name] {
+                found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
+                continue
             }
-            found.append(AuthoritativeServer(name: name, addresses: addresses.sorted()))
+            let (addresses, problem) = await self.addresses(
+                of: name, at: server, .udp, check, evidence: &r.evidence, tcpWhenTruncated: true)
+            if let problem { problems.append("\(name) \(problem)") }
+            found.append(
+                AuthoritativeServer(name: name, addresses: addresses.map { DNSServerAddress(host: $0) }.sorted()))
         }
         let addressCount = found.reduce(0) { $0 + $1.addresses.count }
         guard addressCount <= Self.maxAddressesPerTarget else {
@@ -162,7 +165,7 @@ extension Runner {
     @inline(never)
     func addresses(
         of name: DomainName, at server: DNSServerAddress, _ transport: SpecTransport, _ check: Check,
-        evidence: inout Evidence
+        evidence: inout Evidence, tcpWhenTruncated: Bool = false
     )
         async -> (addresses: [String], problem: String?)
     {
@@ -170,7 +173,10 @@ extension Runner {
         var problems: [String] = []
         for type in [RecordType.a, .aaaa] {
             let q = Question(name: name, type: type)
-            let answer = await ask(q, server, transport, check)
+            var answer = await ask(q, server, transport, check)
+            if tcpWhenTruncated, transport == .udp, case .success(let m) = answer, m.isTruncated {
+                answer = await ask(q, server, .tcp, check)
+            }
             evidence.note(answer, q)
             switch Self.usable(answer) {
             case .unusable(let why): problems.append("\(type): \(why)")

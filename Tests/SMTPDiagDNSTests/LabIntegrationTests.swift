@@ -80,20 +80,6 @@ struct LabIntegrationTests {
         await client.shutdown()
     }
 
-    @Test func discoversTheAuthoritativeServers() async throws {
-        let client = DNSClient()
-        let found = try await client.discoverAuthoritative(zone: "example.test.", via: Lab.nsd)
-        #expect(found.map(\.name) == ["ns1.example.test.", "ns2.example.test."])
-        #expect(found.map(\.addresses) == [[Lab.nsd], [Lab.knot]])
-        // Through Knot over IPv6, and for a zone whose NS are out of zone (no glue: asked separately).
-        let drift = try await client.discoverAuthoritative(zone: "drift.test.", via: Lab.knot6)
-        #expect(drift.map(\.addresses) == [[Lab.nsd], [Lab.knot]])
-        await #expect(throws: DiscoveryError.self) {
-            try await client.discoverAuthoritative(zone: "missing.example.test.", via: Lab.nsd)
-        }
-        await client.shutdown()
-    }
-
     @Test func thousandsOfQueriesInFlight() async throws {
         let client = DNSClient()
         let count = 5000
