@@ -1,4 +1,5 @@
 import NIOCore
+import SMTPDiagDNSWire
 
 /// One DNS server: an IP literal and a port. Parses `127.0.0.12`, `127.0.0.12:53`, `::1`, `[::1]:5353`.
 public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
@@ -20,30 +21,14 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible, Com
     }
 
     public init(parsing text: String, defaultPort: Int = 53) throws(ParseError) {
-        var host = text
-        var port = defaultPort
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw .invalid(text, reason: "missing ]") }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else {
-                    throw .invalid(text, reason: "expected [ADDRESS]:PORT")
-                }
-                port = p
-            }
-        } else if text.filter({ $0 == ":" }).count == 1 {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard let p = Int(parts[1]) else { throw .invalid(text, reason: "port is not a number") }
-            host = String(parts[0])
-            port = p
+        let a: AddressText
+        do {
+            a = try AddressText(parsing: text)
+        } catch {
+            throw .invalid(text, reason: error.reason)
         }
-        guard (1...65535).contains(port) else { throw .invalid(text, reason: "port \(port) is not in 1...65535") }
-        guard (try? SocketAddress(ipAddress: host, port: port)) != nil else {
-            throw .invalid(text, reason: "not an IPv4 or IPv6 address")
-        }
-        self.host = host
-        self.port = port
+        self.host = a.host
+        self.port = a.port ?? defaultPort
     }
 
     public var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }

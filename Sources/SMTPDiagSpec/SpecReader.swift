@@ -124,36 +124,14 @@ struct SpecReader {
 
     /// `ADDRESS`, `ADDRESS:PORT`, `IPv6`, `[IPv6]:PORT`; nil when not an IP literal with a valid port.
     static func parseAddress(_ text: String, defaultPort: Int) -> (String, Int)? {
-        guard let (host, port) = parseAddress(text) else { return nil }
-        return (host, port ?? defaultPort)
+        guard let a = try? AddressText(parsing: text) else { return nil }
+        return (a.host, a.port ?? defaultPort)
     }
 
     /// The host and the port if one was written.
     static func parseAddress(_ text: String) -> (String, Int?)? {
-        var host = text
-        var port: Int? = nil
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { return nil }
-                port = p
-            }
-            guard (try? Presentation.ipv6(host, field: "address")) != nil else { return nil }
-        } else if text.filter({ $0 == ":" }).count > 1 {
-            guard (try? Presentation.ipv6(host, field: "address")) != nil else { return nil }
-        } else {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count == 2 {
-                guard let p = Int(parts[1]) else { return nil }
-                port = p
-            }
-            host = String(parts[0])
-            guard (try? Presentation.ipv4(host, field: "address")) != nil else { return nil }
-        }
-        if let port, !(1...65535).contains(port) { return nil }
-        return (host, port)
+        guard let a = try? AddressText(parsing: text) else { return nil }
+        return (a.host, a.port)
     }
 
     mutating func readDNS(_ node: YNode, _ path: String) -> DNSSettings {
