@@ -40,31 +40,13 @@ public struct SpecDiagnostic: Error, Hashable, Sendable, CustomStringConvertible
         self.suggestion = suggestion
     }
 
+    /// One line: control characters in the path and in what was found are escapes (`terminalSafe`), so that a
+    /// value with CR or LF cannot break it.
     public var description: String {
-        var out = "\(location): error: \(path.isEmpty ? "" : "\(Self.visible(path)): ")\(message)"
+        var out = "\(location): error: \(path.isEmpty ? "" : "\(terminalSafe(path)): ")\(message)"
         if let expected { out += "; expected \(expected)" }
-        if let found { out += ", found \(Self.visible(found))" }
+        if let found { out += ", found \(terminalSafe(found))" }
         if let suggestion { out += "; did you mean `\(suggestion)`?" }
-        return out
-    }
-
-    /// Control characters as escapes, so that a value with CR or LF cannot break a diagnostic line.
-    static func visible(_ text: String) -> String {
-        var out = ""
-        for u in text.unicodeScalars {
-            switch u {
-            case "\r": out += "\\r"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\0": out += "\\0"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += "\\x" + String(u.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
         return out
     }
 
