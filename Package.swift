@@ -157,7 +157,7 @@ var targets: [Target] = [
         name: "SMTPDiagFamiliesTests",
         dependencies: [
             "SMTPDiagFamilies", "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS",
-            "SMTPDiagDNSWire", "SMTPDiagTestSupport",
+            "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire", "SMTPDiagTestSupport",
         ]
     ),
     // The command line, end to end: the real binary against the lab, its documents' recipes.

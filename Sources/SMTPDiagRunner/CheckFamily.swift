@@ -1,6 +1,8 @@
 import SMTPDiagDNS
 import SMTPDiagDNSWire
 import SMTPDiagPlan
+import SMTPDiagSMTP
+import SMTPDiagSMTPWire
 import SMTPDiagSpec
 
 /// A family of checks, whole: its spec key and schema (`SpecFamily`), what it compiles to (`PlanFamily`) and how
@@ -55,8 +57,48 @@ public struct FamilyContext: Sendable {
         await runner.perServer(check, target, transport, judge: judge) { question }
     }
 
+    /// One question to one server, through the run's cache (a question asked by several checks is sent once).
+    public func ask(_ question: Question, at server: DNSServerAddress, over transport: SpecTransport) async -> Result<
+        DNSResponse, DNSClientError
+    > {
+        await runner.ask(question, server, transport, check)
+    }
+
+    /// The concrete servers of a target with the endpoints their results are named after, or why there are none.
+    public func servers(_ target: ServerTarget) async -> Result<[(Endpoint, DNSServerAddress)], Problem> {
+        await runner.servers(target)
+    }
+
+    /// An SMTP session through the run's SMTP probe (never DATA).
+    public func smtpSession(
+        address: String, port: Int, serverName: String?, configuration: SMTPSessionConfiguration, tls: SMTPTLSSettings
+    ) async -> SMTPSessionRecord {
+        await runner.smtp.session(
+            address: address, port: port, serverName: serverName, configuration: configuration, tls: tls)
+    }
+
+    /// A probe of another kind the run was given (`RunOptions.probes`): an HTTPS client, a zone-file DNS source.
+    public func probe<P: Sendable>(_ type: P.Type) -> P? { runner.options.probes[type] }
+
+    /// A result of the check at one server (`authoritative` and `system` checks name the server they asked).
+    public func result(_ status: CheckStatus, _ message: String, at server: Endpoint) -> CheckResult {
+        Runner.result(check, status, message, id: check.id.at(server))
+    }
+
     /// The records of `type` owned by `name` in an answer (after following CNAMEs within it).
     public static func records(_ response: DNSResponse, name: DomainName, type: RecordType) -> [ResourceRecord] {
         Runner.records(response, name: name, type: type)
+    }
+}
+
+/// Probes of other kinds than DNS and SMTP, by their type: a run gets new ones without a new initializer.
+public struct ProbeSet: Sendable {
+    private var probes: [ObjectIdentifier: any Sendable] = [:]
+
+    public init() {}
+
+    public subscript<P: Sendable>(_ type: P.Type) -> P? {
+        get { probes[ObjectIdentifier(type)] as? P }
+        set { probes[ObjectIdentifier(type)] = newValue }
     }
 }

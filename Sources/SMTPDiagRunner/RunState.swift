@@ -41,10 +41,10 @@ struct SMTPHostList: Sendable {
 }
 
 /// Why a server list could not be had.
-struct Problem: Error, CustomStringConvertible {
-    let text: String
-    init(_ text: String) { self.text = text }
-    var description: String { text }
+public struct Problem: Error, CustomStringConvertible {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public var description: String { text }
 }
 
 /// Whether an evaluation's work was cut short by cancellation (noted by its DNS questions and SMTP sessions, read

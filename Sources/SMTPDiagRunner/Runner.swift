@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     public var executors: [any TaskExecutor] = []
     /// The families whose checks (`.family`) this run judges.
     public var families = FamilyRegistry([])
+    /// Probes of other kinds for the families' checks (`FamilyContext.probe`).
+    public var probes = ProbeSet()
     public init() {}
 }
 
