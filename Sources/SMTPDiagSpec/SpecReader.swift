@@ -14,8 +14,6 @@ public enum SpecKeys {
     public static let domainSMTP = smtpSettings + ["hosts", "expect"]
     /// The domain keys the spec module reads itself; families add theirs (`SpecFamily`).
     public static let domain = ["tags", "dns"]
-    /// Every domain key of the contract, built-in or a family's, in the order messages list them.
-    public static let domainOrder = ["tags", "dns", "soa", "ns", "mx", "mx_resolves", "records", "smtp"]
     public static let recordSet = ["equals", "contains", "excludes", "count", "absent", "ttl"]
     public static let record = ["name", "type"] + recordSet
     public static let expect = ["banner", "ehlo", "extensions", "starttls", "mail_from", "rcpt", "quit"]
@@ -38,11 +36,8 @@ struct SpecReader {
         self.walker = walker
         self.directory = directory
         self.families = families
-        let familyKeys = families.map { $0.key }
-        // In the contract's order (the order unknown-key messages list them), then the other families'.
-        self.domainKeys =
-            SpecKeys.domainOrder.filter { SpecKeys.domain.contains($0) || familyKeys.contains($0) }
-            + familyKeys.filter { !SpecKeys.domainOrder.contains($0) }
+        // The spec module's own keys, then the families' in the registry's order.
+        self.domainKeys = SpecKeys.domain + families.map { $0.key }
     }
 
     mutating func read(_ root: YNode, path file: String) -> SpecFile? {
