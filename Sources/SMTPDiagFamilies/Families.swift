@@ -11,5 +11,6 @@ public enum Families {
         MXResolvesFamily.self,
         RecordsFamily.self,
         SMTPFamily.self,
+        RoutesFamily.self,
     ])
 }

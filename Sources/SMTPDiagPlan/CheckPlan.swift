@@ -294,6 +294,21 @@ public struct Check: Hashable, Sendable, Identifiable {
     /// Reported, but never fails the run: SMTPDiag's local-domain checks, since "internal DNS unaware
     /// of external DNS" is a valid topology.
     public var advisory: Bool = false
+
+    public init(
+        id: CheckID, kind: CheckKind, location: SourceLocation, domain: DomainName, tags: [String],
+        dependencies: [CheckID], timeout: Duration, retries: Int, advisory: Bool = false
+    ) {
+        self.id = id
+        self.kind = kind
+        self.location = location
+        self.domain = domain
+        self.tags = tags
+        self.dependencies = dependencies
+        self.timeout = timeout
+        self.retries = retries
+        self.advisory = advisory
+    }
 }
 
 /// The compiled checks of a set of spec files, in a stable order.

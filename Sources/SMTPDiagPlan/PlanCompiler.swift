@@ -40,7 +40,7 @@ public struct PlanCompiler: Sendable {
     public func compile(_ files: [SpecFile]) -> Result {
         var state = State(families: families)
         // About 22 checks a domain in typical specs: reserve once instead of growing.
-        let estimate = files.reduce(0) { $0 + $1.domains.count * 24 + $1.routes.count * 40 }
+        let estimate = files.reduce(0) { (n: Int, f: SpecFile) in n + f.domains.count * 24 + f.families.count * 40 }
         state.checks.reserveCapacity(estimate)
         state.ids.reserveCapacity(estimate)
         for file in files { state.compile(file) }
@@ -83,51 +83,11 @@ public struct PlanCompiler: Sendable {
 
         // MARK: - Servers
 
-        struct Servers {
-            var targets: [ServerTarget]
-            var discoveryVia: ServerTargetBase
-        }
-
         mutating func servers(_ settings: DNSSettings, file: SpecFile, zone: DomainName, path: String) -> Servers? {
-            let defined = Dictionary(file.servers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            var targets: [ServerTarget] = []
-            var bases: [ServerTargetBase] = []
-            var ok = true
-            for (i, located) in (settings.servers ?? []).enumerated() {
-                let name = located.value
-                if let d = defined[name] {
-                    targets.append(.named(name: d.name, host: d.host, port: d.port))
-                    bases.append(.named(name: d.name, host: d.host, port: d.port))
-                } else if name == "system" {
-                    targets.append(.system)
-                    bases.append(.system)
-                } else if name == "authoritative" {
-                    targets.append(.authoritative(zone: zone, via: .system))
-                } else {
-                    diagnostics.append(
-                        SpecDiagnostic(
-                            located.location, path: "\(path).servers[\(i)]", "server `\(name)` is not defined",
-                            expected: "a name from dns_servers, `system` or `authoritative`",
-                            suggestion: nearest(name, in: Array(defined.keys) + SpecKeys.predefinedServers)))
-                    ok = false
-                }
-            }
-            guard ok else { return nil }
-            // `authoritative` is found through the first listed server that is not itself.
-            let via = bases.first ?? .system
-            targets = targets.map { t in
-                if case .authoritative(let z, _) = t { return .authoritative(zone: z, via: via) }
-                return t
-            }
-            return Servers(targets: targets, discoveryVia: via)
+            PlanCompiler.servers(settings, file: file, zone: zone, path: path, diagnostics: &diagnostics)
         }
 
-        static func endpoint(_ base: ServerTargetBase) -> Endpoint {
-            switch base {
-            case .named(let n, let h, let p): return .dns(n, h, p)
-            case .system: return Endpoint(name: "system")
-            }
-        }
+        static func endpoint(_ base: ServerTargetBase) -> Endpoint { PlanCompiler.endpoint(base) }
 
         // MARK: - Files
 
@@ -163,7 +123,15 @@ public struct PlanCompiler: Sendable {
                 }
                 diagnostics += extra.diagnostics
             }
-            for (i, route) in file.routes.enumerated() { compile(route, index: i, file: file) }
+            // The families of file scope (`routes`), after the domains, in the registry's order.
+            for family in families where family.scope == .file {
+                for entry in file.families where entry.key == family.key {
+                    var plan = FilePlan(file: file)
+                    family.compileFile(entry, &plan)
+                    for c in plan.checks { add(c) }
+                    diagnostics += plan.diagnostics
+                }
+            }
         }
 
         /// Compiles domains in parallel chunks, joined in order as soon as each chunk and those before it are

@@ -12,11 +12,43 @@ public protocol PlanFamily: SpecFamily {
     /// Whether the entry's checks need the domain's authoritative servers found first (even when the domain does
     /// not ask `authoritative` itself).
     static func needsDiscovery(_ entry: FamilyEntry) -> Bool
+    /// Adds the checks of an entry at the top of a file (a family of `file` scope, `routes`).
+    static func compileFile(_ entry: FamilyEntry, _ file: inout FilePlan)
 }
 
 extension PlanFamily {
     public static func compileDefault(_ domain: inout DomainPlan) {}
     public static func needsDiscovery(_ entry: FamilyEntry) -> Bool { false }
+    public static func compileFile(_ entry: FamilyEntry, _ file: inout FilePlan) {}
+}
+
+/// One spec file as a family of file scope plans it: the file's servers and defaults, the checks so far, and the
+/// problems found (a server name not defined).
+public struct FilePlan {
+    public let file: SpecFile
+    var checks: [Check] = []
+    var diagnostics: [SpecDiagnostic] = []
+
+    init(file: SpecFile) { self.file = file }
+
+    public mutating func add(_ check: Check) { checks.append(check) }
+    public mutating func add(_ more: [Check]) { checks += more }
+
+    public mutating func error(_ location: SourceLocation, path: String, _ message: String) {
+        diagnostics.append(SpecDiagnostic(location, path: path, message))
+    }
+
+    /// DNS settings naming `servers` (when given), over the file's defaults and the built-in ones.
+    public func dnsSettings(servers: [Located<String>]?) -> DNSSettings {
+        var s = DNSSettings()
+        s.servers = servers
+        return s.over(file.defaultDNS).over(PlanCompiler.builtinDNS)
+    }
+
+    /// The servers `settings` names for `zone`, or nil after saying which name is not defined (at `path`).
+    public mutating func servers(_ settings: DNSSettings, zone: DomainName, path: String) -> Servers? {
+        PlanCompiler.servers(settings, file: file, zone: zone, path: path, diagnostics: &diagnostics)
+    }
 }
 
 /// What a family's check carries into the run: the family's own data, judged by the family's `evaluate`.

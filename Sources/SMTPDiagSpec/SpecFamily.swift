@@ -4,8 +4,11 @@ import SMTPDiagDNSWire
 /// how the value is read (with located diagnostics). The plan and run halves refine it (`PlanFamily`,
 /// `CheckFamily`); a family is one type, in one file, registered once.
 public protocol SpecFamily: Sendable {
-    /// The key under `domains.NAME`, also the expectation's name in check ids.
+    /// The key under `domains.NAME` (or at the top of the file, for a family of `file` scope), also the
+    /// expectation's name in check ids.
     static var key: String { get }
+    /// Where the key is written: under each domain (most families) or at the top of a file (`routes`).
+    static var scope: FamilyScope { get }
     /// The JSON Schema (draft-07) of the key's value; `#/definitions/NAME` references the shared definitions.
     static func schema() -> SchemaFragment
     /// Reads the key's value; on a problem, reports it through `reader` and returns nil.
@@ -15,7 +18,12 @@ public protocol SpecFamily: Sendable {
 }
 
 extension SpecFamily {
+    public static var scope: FamilyScope { .domain }
     public static func problem(_ entry: FamilyEntry, among entries: [FamilyEntry]) -> String? { nil }
+}
+
+public enum FamilyScope: Sendable {
+    case domain, file
 }
 
 /// A JSON Schema fragment (JSON values: dictionaries, arrays, strings, numbers, booleans).
@@ -134,6 +142,9 @@ public struct SpecValueReader {
     public mutating func recordSet(_ v: SpecValue, type: RecordType) -> RecordSetExpectation? {
         reader.readRecordSet(v.node, v.path, type: type, origin: domain)
     }
+
+    /// One entry of `routes:`: `{from, to, tags, local_dns, remote_dns}`.
+    public mutating func route(_ v: SpecValue) -> RouteSpec? { reader.readRoute(v.node, v.path) }
 
     /// A domain's `smtp`: its settings, `hosts` and `expect`.
     public mutating func domainSMTP(_ v: SpecValue) -> SMTPSpec? {

@@ -261,11 +261,12 @@ public struct SpecFile: Hashable, Sendable {
     public var defaultDNS: DNSSettings
     public var defaultSMTP: SMTPSettings
     public var domains: [DomainSpec]
-    public var routes: [RouteSpec]
+    /// What the families of file scope read (`routes`), in the order the file wrote their keys.
+    public var families: [FamilyEntry]
 
     public init(
         path: String, version: Int = 1, servers: [ServerDefinition], defaultDNS: DNSSettings = DNSSettings(),
-        defaultSMTP: SMTPSettings = SMTPSettings(), domains: [DomainSpec] = [], routes: [RouteSpec] = []
+        defaultSMTP: SMTPSettings = SMTPSettings(), domains: [DomainSpec] = [], families: [FamilyEntry] = []
     ) {
         self.path = path
         self.version = version
@@ -273,6 +274,6 @@ public struct SpecFile: Hashable, Sendable {
         self.defaultDNS = defaultDNS
         self.defaultSMTP = defaultSMTP
         self.domains = domains
-        self.routes = routes
+        self.families = families
     }
 }

@@ -4,7 +4,8 @@ import SMTPDiagDNSWire
 /// The key sets of the contract, in one place: the loader checks against them and the schema
 /// printer lists them.
 public enum SpecKeys {
-    public static let top = ["version", "dns_servers", "defaults", "domains", "routes"]
+    /// The top-level keys the spec module reads itself; file-scope families add theirs (`routes`).
+    public static let top = ["version", "dns_servers", "defaults", "domains"]
     public static let defaults = ["dns", "smtp"]
     public static let dns = ["servers", "transports", "timeout", "retries"]
     public static let smtpSettings = [
@@ -28,26 +29,29 @@ public enum SpecKeys {
 struct SpecReader {
     var walker: YAMLWalker
     let directory: String
-    /// Registered families, in registration order, and the keys a domain may hold (built-in keys first).
+    /// Registered families of domain and of file scope, in registration order, and the keys a domain and a
+    /// file may hold (the spec module's own first, then the families' in the registry's order).
     let families: [any SpecFamily.Type]
+    let fileFamilies: [any SpecFamily.Type]
     let domainKeys: [String]
+    let topKeys: [String]
 
     init(walker: YAMLWalker, directory: String, families: [any SpecFamily.Type] = []) {
         self.walker = walker
         self.directory = directory
-        self.families = families
-        // The spec module's own keys, then the families' in the registry's order.
-        self.domainKeys = SpecKeys.domain + families.map { $0.key }
+        self.families = families.filter { $0.scope == .domain }
+        self.fileFamilies = families.filter { $0.scope == .file }
+        self.domainKeys = SpecKeys.domain + self.families.map { $0.key }
+        self.topKeys = SpecKeys.top + fileFamilies.map { $0.key }
     }
 
     mutating func read(_ root: YNode, path file: String) -> SpecFile? {
-        guard let pairs = walker.mapping(root, "", known: SpecKeys.top, what: "a mapping with version and domains")
+        guard let pairs = walker.mapping(root, "", known: topKeys, what: "a mapping with version and domains")
         else { return nil }
         var spec = SpecFile(
-            path: file, version: 0, servers: [], defaultDNS: DNSSettings(), defaultSMTP: SMTPSettings(), domains: [],
-            routes: [])
+            path: file, version: 0, servers: [], defaultDNS: DNSSettings(), defaultSMTP: SMTPSettings(), domains: [])
         var sawVersion = false
-        for (key, _, value) in pairs {
+        for (key, k, value) in pairs {
             switch key {
             case "version":
                 sawVersion = true
@@ -71,18 +75,22 @@ struct SpecReader {
                     continue
                 }
                 spec.domains += readDomains(list)
-            case "routes":
-                guard let list = walker.sequence(value, "routes", what: "a list of {from, to}") else { continue }
-                for (i, r) in list.enumerated() {
-                    if let route = readRoute(r, "routes[\(i)]") { spec.routes.append(route) }
+            default:
+                guard let family = fileFamilies.first(where: { $0.key == key }) else { break }
+                var values = SpecValueReader(reader: self, domain: ".")
+                let read = family.read(SpecValue(value, key), &values)
+                self = values.reader
+                if let read {
+                    spec.families.append(
+                        FamilyEntry(
+                            key: key, value: read, location: walker.location(value), keyLocation: walker.location(k)))
                 }
-            default: break
             }
         }
         if !sawVersion {
             walker.error(root, "version", "missing key `version`", expected: "version: 1")
         }
-        if spec.domains.isEmpty && spec.routes.isEmpty && walker.diagnostics.isEmpty {
+        if spec.domains.isEmpty && spec.families.isEmpty && walker.diagnostics.isEmpty {
             walker.error(root, "domains", "the spec checks nothing", expected: "at least one domain or route")
         }
         return spec

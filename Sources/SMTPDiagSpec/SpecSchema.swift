@@ -146,11 +146,16 @@ public enum SpecSchema {
         var definitions = definitions
         if var domain = definitions["domain"] as? [String: Any], var properties = domain["properties"] as? [String: Any]
         {
-            for f in families { properties[f.key] = f.schema().json }
+            for f in families where f.scope == .domain { properties[f.key] = f.schema().json }
             domain["properties"] = properties
             definitions["domain"] = domain
         }
-        return documentWith(definitions)
+        var document = documentWith(definitions)
+        if var top = document["properties"] as? [String: Any] {
+            for f in families where f.scope == .file { top[f.key] = f.schema().json }
+            document["properties"] = top
+        }
+        return document
     }
 
     static func documentWith(_ definitions: [String: Any]) -> [String: Any] {
@@ -171,7 +176,6 @@ public enum SpecSchema {
                 ],
                 "defaults": object(["dns": ref("dns"), "smtp": ref("smtpSettings")]),
                 "domains": ["type": "object", "additionalProperties": ref("domain")],
-                "routes": ["type": "array", "items": ref("route")],
             ],
             "definitions": definitions,
         ]

@@ -71,10 +71,14 @@ extension SMTPDiagSpecCommand {
             smtp.starttls = .off  // SMTPDiag's dialogue: EHLO, MAIL FROM, RCPT TO, QUIT.
             var dnsSettings = DNSSettings()
             dnsSettings.servers = [Located("system", here)]
+            let route = RouteSpec(
+                from: sender, to: recipient, location: here, localServers: local, remoteServers: remote)
             let file = SpecFile(
                 path: "diag", servers: servers, defaultDNS: dnsSettings, defaultSMTP: smtp,
-                routes: [
-                    RouteSpec(from: sender, to: recipient, location: here, localServers: local, remoteServers: remote)
+                families: [
+                    FamilyEntry(
+                        key: RoutesFamily.key, value: RoutesFamily.Expectation(routes: [route]), location: here,
+                        keyLocation: here)
                 ])
             let compiled = PlanCompiler(families: Families.builtin.plan).compile([file])
             try exitOnDiagnostics(compiled.diagnostics)

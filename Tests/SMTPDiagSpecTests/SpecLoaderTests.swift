@@ -114,7 +114,7 @@ struct SpecLoaderTests {
         #expect(smtp.expect.ehlo?.value == .anyOf([250, 251]))
         #expect(smtp.expect.rcpt.map(\.address) == ["postmaster@example.test", "abuse@example.test"])
         #expect(smtp.expect.rcpt[0].reply == .detailed(code: .replyClass(2), enhanced: nil, text: "ok"))
-        #expect(file.routes.first?.tags == ["smoke"])
+        #expect((file.families.first?.value as? RoutesFamily.Expectation)?.routes.first?.tags == ["smoke"])
     }
 
     @Test func replyMatching() {

@@ -1,29 +1,55 @@
-import Foundation
 import SMTPDiagDNSWire
+import SMTPDiagPlan
+import SMTPDiagRunner
 import SMTPDiagSpec
 
-extension PlanCompiler.State {
-    mutating func compile(_ route: RouteSpec, index: Int, file: SpecFile) {
+/// `routes:`, at the top of a spec: SMTPDiag's own probe of a sender and a recipient. Each route compiles to the
+/// recipient domain's SOA over TCP and UDP at each server and their agreement, the sender domain's MX and A
+/// (advisory: internal DNS unaware of external DNS is a valid topology), the recipient domain's MX and A, then
+/// at every MX address EHLO, MAIL FROM the sender, RCPT TO the recipient and QUIT, each expected 2xx
+/// (`route[a@x.test->b@y.test]/remote.soa@internal[127.0.0.10]/tcp`).
+public enum RoutesFamily: CheckFamily {
+    public static let key = "routes"
+    public static let scope = FamilyScope.file
+
+    public struct Expectation: FamilyExpectation {
+        public let routes: [RouteSpec]
+        public init(routes: [RouteSpec]) { self.routes = routes }
+    }
+
+    public static func schema() -> SchemaFragment {
+        SchemaFragment(["type": "array", "items": SpecSchema.reference("route")])
+    }
+
+    public static func read(_ value: SpecValue, _ reader: inout SpecValueReader) -> (any FamilyExpectation)? {
+        guard let list = reader.sequence(value, what: "a list of {from, to}") else { return nil }
+        return Expectation(routes: list.compactMap { reader.route($0) })
+    }
+
+    public static func compileFile(_ entry: FamilyEntry, _ file: inout FilePlan) {
+        guard let e = entry.value as? Expectation else { return }
+        for (i, route) in e.routes.enumerated() { compile(route, index: i, &file) }
+    }
+
+    public static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan) {}
+
+    static func compile(_ route: RouteSpec, index: Int, _ plan: inout FilePlan) {
         let path = "routes[\(index)]"
         guard let fromDomain = Self.domain(of: route.from), let toDomain = Self.domain(of: route.to) else {
-            diagnostics.append(SpecDiagnostic(route.location, path: path, "the route's addresses have no domain"))
+            plan.error(route.location, path: path, "the route's addresses have no domain")
             return
         }
-        var remoteSettings = DNSSettings()
-        remoteSettings.servers = route.remoteServers
-        var localSettings = DNSSettings()
-        localSettings.servers = route.localServers
-        let remoteDNS = settings(remoteSettings, file)
-        let localDNS = settings(localSettings, file)
-        guard let remote = servers(remoteDNS, file: file, zone: toDomain, path: "\(path).remote_dns"),
-            let local = servers(localDNS, file: file, zone: fromDomain, path: "\(path).local_dns")
+        let remoteDNS = plan.dnsSettings(servers: route.remoteServers)
+        let localDNS = plan.dnsSettings(servers: route.localServers)
+        guard let remote = plan.servers(remoteDNS, zone: toDomain, path: "\(path).remote_dns"),
+            let local = plan.servers(localDNS, zone: fromDomain, path: "\(path).local_dns")
         else { return }
         let subject = CheckID.Subject.route("\(route.from)->\(route.to)")
         let timeout = remoteDNS.timeout ?? PlanCompiler.Builtin.timeout
         let retries = remoteDNS.retries ?? PlanCompiler.Builtin.retries
-        let discoveryID = CheckID(subject, "ns.discovery", server: Self.endpoint(remote.discoveryVia))
+        let discoveryID = CheckID(subject, "ns.discovery", server: PlanCompiler.endpoint(remote.discoveryVia))
         if remote.targets.contains(where: { if case .authoritative = $0 { return true } else { return false } }) {
-            self.add(
+            plan.add(
                 Check(
                     id: discoveryID, kind: .discovery(zone: toDomain, via: remote.discoveryVia),
                     location: route.location, domain: toDomain, tags: route.tags, dependencies: [],
@@ -37,7 +63,7 @@ extension PlanCompiler.State {
             var deps: [CheckID] = []
             if case .authoritative = server { deps = [discoveryID] }
             let id = CheckID(subject, side: side, expectation, server: server.endpoint, transport: t)
-            self.add(
+            plan.add(
                 Check(
                     id: id, kind: kind, location: route.location, domain: zone, tags: route.tags,
                     dependencies: deps, timeout: timeout, retries: retries, advisory: advisory))
@@ -52,7 +78,7 @@ extension PlanCompiler.State {
                     toDomain, server)
             }
         }
-        self.add(
+        plan.add(
             Check(
                 id: CheckID(subject, side: .remote, "soa.consistent"),
                 kind: .soaConsistency(
@@ -75,7 +101,7 @@ extension PlanCompiler.State {
                 }
             }
         }
-        var smtp = file.defaultSMTP
+        var smtp = plan.file.defaultSMTP
         smtp.mailFrom = route.from
         let rcpt = RecipientExpectation(
             written: route.to, address: route.to, reply: .replyClass(2), location: route.location)
@@ -86,7 +112,7 @@ extension PlanCompiler.State {
             subject: subject, zone: toDomain, target: .mx(domain: toDomain), settings: smtp, expect: expect,
             location: route.location, resolver: remote.targets.first ?? .system, transport: .udp, tags: route.tags,
             timeout: timeout, retries: retries, discoveryID: discoveryID)
-        for c in sessions { self.add(c) }
+        plan.add(sessions)
     }
 
     static func domain(of address: String) -> DomainName? {
