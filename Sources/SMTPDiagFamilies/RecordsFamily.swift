@@ -12,13 +12,10 @@ public enum RecordsFamily: CheckFamily {
         public let records: [RecordExpectation]
     }
 
-    public static func schema() -> SchemaFragment {
-        SchemaFragment(["type": "array", "items": SpecSchema.reference("record")])
-    }
+    public static func schema() -> SchemaFragment { SchemaFragment(SpecSchema.list(of: "record")) }
 
     public static func read(_ value: SpecValue, _ reader: inout SpecValueReader) -> (any FamilyExpectation)? {
-        guard let list = reader.sequence(value, what: "a list of {name, type, ...}") else { return nil }
-        return Expectation(records: list.compactMap { reader.record($0) })
+        reader.list(value, what: "a list of {name, type, ...}") { $0.record($1) }.map(Expectation.init)
     }
 
     public static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan) {

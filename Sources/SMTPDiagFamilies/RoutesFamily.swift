@@ -17,13 +17,10 @@ public enum RoutesFamily: CheckFamily {
         public init(routes: [RouteSpec]) { self.routes = routes }
     }
 
-    public static func schema() -> SchemaFragment {
-        SchemaFragment(["type": "array", "items": SpecSchema.reference("route")])
-    }
+    public static func schema() -> SchemaFragment { SchemaFragment(SpecSchema.list(of: "route")) }
 
     public static func read(_ value: SpecValue, _ reader: inout SpecValueReader) -> (any FamilyExpectation)? {
-        guard let list = reader.sequence(value, what: "a list of {from, to}") else { return nil }
-        return Expectation(routes: list.compactMap { reader.route($0) })
+        reader.list(value, what: "a list of {from, to}") { $0.route($1) }.map(Expectation.init)
     }
 
     public static func compileFile(_ entry: FamilyEntry, _ file: inout FilePlan) {

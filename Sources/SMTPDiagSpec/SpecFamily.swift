@@ -108,6 +108,16 @@ public struct SpecValueReader {
         }
     }
 
+    /// A list of items, each read by `item`; the items it could not read are left out (and said).
+    public mutating func list<Item>(
+        _ v: SpecValue, what: String, _ item: (inout SpecValueReader, SpecValue) -> Item?
+    ) -> [Item]? {
+        guard let values = sequence(v, what: what) else { return nil }
+        var out: [Item] = []
+        for value in values { if let x = item(&self, value) { out.append(x) } }
+        return out
+    }
+
     public mutating func sequence(_ v: SpecValue, what: String) -> [SpecValue]? {
         reader.walker.sequence(v.node, v.path, what: what)?.enumerated().map {
             SpecValue($0.element, "\(v.path)[\($0.offset)]")

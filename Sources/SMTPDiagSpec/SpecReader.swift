@@ -77,14 +77,7 @@ struct SpecReader {
                 spec.domains += readDomains(list)
             default:
                 guard let family = fileFamilies.first(where: { $0.key == key }) else { break }
-                var values = SpecValueReader(reader: self, domain: ".")
-                let read = family.read(SpecValue(value, key), &values)
-                self = values.reader
-                if let read {
-                    spec.families.append(
-                        FamilyEntry(
-                            key: key, value: read, location: walker.location(value), keyLocation: walker.location(k)))
-                }
+                if let entry = read(family, key, k, value, key, domain: ".") { spec.families.append(entry) }
             }
         }
         if !sawVersion {
@@ -94,6 +87,19 @@ struct SpecReader {
             walker.error(root, "domains", "the spec checks nothing", expected: "at least one domain or route")
         }
         return spec
+    }
+
+    /// A family's entry: its key's value read by the family.
+    mutating func read(
+        _ family: any SpecFamily.Type, _ key: String, _ keyNode: YNode, _ value: YNode, _ path: String,
+        domain: DomainName
+    ) -> FamilyEntry? {
+        var values = SpecValueReader(reader: self, domain: domain)
+        let read = family.read(SpecValue(value, path), &values)
+        self = values.reader
+        guard let read else { return nil }
+        return FamilyEntry(
+            key: key, value: read, location: walker.location(value), keyLocation: walker.location(keyNode))
     }
 
     // MARK: - Servers and settings
@@ -322,14 +328,7 @@ struct SpecReader {
             case "dns": d.dns = readDNS(v, p)
             default:
                 guard let family = families.first(where: { $0.key == key }) else { break }
-                var values = SpecValueReader(reader: self, domain: name)
-                let read = family.read(SpecValue(v, p), &values)
-                self = values.reader
-                if let read {
-                    d.families.append(
-                        FamilyEntry(
-                            key: key, value: read, location: walker.location(v), keyLocation: walker.location(k)))
-                }
+                if let entry = read(family, key, k, v, p, domain: name) { d.families.append(entry) }
             }
         }
         for entry in d.families {

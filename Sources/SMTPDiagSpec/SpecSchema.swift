@@ -13,6 +13,8 @@ public enum SpecSchema {
 
     /// The parts of the schema a family's fragment may use: `SpecSchema.ref("recordSet")`, `boolean`, ...
     public static func reference(_ definition: String) -> [String: Any] { ref(definition) }
+    /// An array of a definition's values.
+    public static func list(of definition: String) -> [String: Any] { ["type": "array", "items": ref(definition)] }
     public static var booleanValue: [String: Any] { boolean }
     public static func integerValue(_ minimum: Int, _ maximum: Int) -> [String: Any] { integer(minimum, maximum) }
     public static func objectValue(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
