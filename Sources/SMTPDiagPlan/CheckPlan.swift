@@ -20,31 +20,48 @@ public struct CheckID: Hashable, Sendable, Comparable, CustomStringConvertible, 
         case local, remote
     }
 
+    /// A qualifier or a step: no id has both, so they share one field (a plan holds hundreds of thousands of
+    /// ids, and every field is in each).
+    private enum Detail: Hashable, Sendable {
+        case qualifier(String)
+        case step(String)
+    }
+
     public var subject: Subject
     public var side: Side?
+    public var transport: SpecTransport?
     /// `soa.serial`, `mx`, `records`, `smtp.hosts`, `smtp`, `ns.discovery`, a family's key...
     public var expectation: String
-    /// Which one of the expectation, shown in brackets: `_dmarc TXT` of `records[_dmarc TXT]`, `mx` of
-    /// `smtp.hosts[mx]`.
-    public var qualifier: String?
+    private var detail: Detail?
     /// The DNS server asked (`internal[127.0.0.10]`, `authoritative`), or the SMTP host (`mx:25`,
     /// `mx1.example.test[127.0.0.11]:25`).
     public var server: Endpoint?
-    public var transport: SpecTransport?
-    /// The SMTP step: `banner`, `rcpt[postmaster]`...
-    public var step: String?
 
+    /// Which one of the expectation, shown in brackets: `_dmarc TXT` of `records[_dmarc TXT]`, `mx` of
+    /// `smtp.hosts[mx]`.
+    public var qualifier: String? {
+        if case .qualifier(let q)? = detail { return q }
+        return nil
+    }
+
+    /// The SMTP step: `banner`, `rcpt[postmaster]`...
+    public var step: String? {
+        if case .step(let s)? = detail { return s }
+        return nil
+    }
+
+    /// An id; a qualifier and a step are not both given (a step's check names its host, not a qualifier).
     public init(
         _ subject: Subject, side: Side? = nil, _ expectation: String, qualifier: String? = nil,
         server: Endpoint? = nil, transport: SpecTransport? = nil, step: String? = nil
     ) {
+        assert(qualifier == nil || step == nil, "an id with both a qualifier and a step")
         self.subject = subject
         self.side = side
         self.expectation = expectation
-        self.qualifier = qualifier
+        self.detail = step.map(Detail.step) ?? qualifier.map(Detail.qualifier)
         self.server = server
         self.transport = transport
-        self.step = step
     }
 
     /// An id that is only text (tests).
@@ -86,13 +103,19 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// A server's name in the spec, an NS or MX host name, `authoritative`, `system`, `mx`.
     public var name: String?
     public var address: String?
+    /// The port, 0 when none is shown (two octets, not an optional word: every check id holds one).
+    private var portNumber: UInt16
+
     /// Shown when given (DNS ids leave port 53 out).
-    public var port: Int?
+    public var port: Int? {
+        get { portNumber == 0 ? nil : Int(portNumber) }
+        set { portNumber = newValue.map { UInt16(clamping: $0) } ?? 0 }
+    }
 
     public init(name: String?, address: String? = nil, port: Int? = nil) {
         self.name = name
         self.address = address
-        self.port = port
+        self.portNumber = port.map { UInt16(clamping: $0) } ?? 0
     }
 
     /// A DNS server: its port only when it is not 53.
