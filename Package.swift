@@ -63,10 +63,14 @@ var targets: [Target] = [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
+    // What mail-authentication records mean (RFC 7489 DMARC, RFC 6376 tag-lists): parsing only, no I/O.
+    .target(name: "SMTPDiagMailAuth"),
     // The families of checks, one a file, and their registry (`Families.builtin`).
     .target(
         name: "SMTPDiagFamilies",
-        dependencies: ["SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire"]
+        dependencies: [
+            "SMTPDiagRunner", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNSWire", "SMTPDiagDNS", "SMTPDiagMailAuth",
+        ]
     ),
     .target(
         name: "SMTPDiagReport",
@@ -154,10 +158,14 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(
+        name: "SMTPDiagMailAuthTests",
+        dependencies: ["SMTPDiagMailAuth"]
+    ),
+    .testTarget(
         name: "SMTPDiagFamiliesTests",
         dependencies: [
             "SMTPDiagFamilies", "SMTPDiagRunner", "SMTPDiagReport", "SMTPDiagPlan", "SMTPDiagSpec", "SMTPDiagDNS",
-            "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire", "SMTPDiagTestSupport",
+            "SMTPDiagDNSWire", "SMTPDiagSMTP", "SMTPDiagSMTPWire", "SMTPDiagMailAuth", "SMTPDiagTestSupport",
         ]
     ),
     // The command line, end to end: the real binary against the lab, its documents' recipes.
@@ -196,6 +204,15 @@ if fuzzing {
     products.append(.executable(name: "DNSMessageFuzzer", targets: ["DNSMessageFuzzer"]))
     products.append(.executable(name: "SMTPReplyFuzzer", targets: ["SMTPReplyFuzzer"]))
     products.append(.executable(name: "SpecLoaderFuzzer", targets: ["SpecLoaderFuzzer"]))
+    products.append(.executable(name: "MailAuthFuzzer", targets: ["MailAuthFuzzer"]))
+    targets.append(
+        .executableTarget(
+            name: "MailAuthFuzzer",
+            dependencies: ["SMTPDiagMailAuth"],
+            path: "Fuzz/MailAuthFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
     targets.append(
         .executableTarget(
             name: "SpecLoaderFuzzer",
