@@ -27,7 +27,7 @@ public struct PlanCompiler: Sendable {
         return d
     }()
 
-    /// Families of checks besides the built-in keys, compiled in this order after `records` and before `smtp`.
+    /// The families of checks (every key under a domain, and `routes`), planned in this order.
     public var families: [any PlanFamily.Type]
 
     public init(families: [any PlanFamily.Type]) { self.families = families }
@@ -81,14 +81,6 @@ public struct PlanCompiler: Sendable {
             checks.append(check)
         }
 
-        // MARK: - Servers
-
-        mutating func servers(_ settings: DNSSettings, file: SpecFile, zone: DomainName, path: String) -> Servers? {
-            PlanCompiler.servers(settings, file: file, zone: zone, path: path, diagnostics: &diagnostics)
-        }
-
-        static func endpoint(_ base: ServerTargetBase) -> Endpoint { PlanCompiler.endpoint(base) }
-
         // MARK: - Files
 
         mutating func compile(_ file: SpecFile) {
@@ -139,7 +131,7 @@ public struct PlanCompiler: Sendable {
         /// joined) at the end. Every id of a domain starts with that domain's name, and names are unique by
         /// now, so chunks cannot produce the same id.
         mutating func compileDomains(_ list: [DomainSpec], file: SpecFile) {
-            if list.count < 256 {
+            if list.count < parallelChunksFrom {
                 for domain in list { compile(domain, file: file) }
                 return
             }
@@ -161,44 +153,40 @@ public struct PlanCompiler: Sendable {
             diagnostics = found
         }
 
-        func settings(_ domain: DNSSettings, _ file: SpecFile) -> DNSSettings {
-            domain.over(file.defaultDNS).over(PlanCompiler.builtinDNS)
-        }
-
         mutating func compile(_ domain: DomainSpec, file: SpecFile) {
             let zone = domain.name
             // Ids are canonical: DNS names compare without case (RFC 4343), so ids use lower case.
             let prefix = String(zone.description.dropLast()).lowercased()
             let path = "domains.\(prefix)"
-            let dns = settings(domain.dns, file)
-            guard let servers = servers(dns, file: file, zone: zone, path: "\(path).dns") else { return }
+            let dns = PlanCompiler.dnsSettings(domain.dns, file)
+            guard
+                let servers = PlanCompiler.servers(
+                    dns, file: file, zone: zone, path: "\(path).dns", diagnostics: &diagnostics)
+            else { return }
             let transports = dns.transports ?? Builtin.transports
             let timeout = dns.timeout ?? Builtin.timeout
             let retries = dns.retries ?? Builtin.retries
 
-            func check(_ id: CheckID, _ kind: CheckKind, _ location: SourceLocation, _ deps: [CheckID] = []) -> Check {
-                Check(
-                    id: id, kind: kind, location: location, domain: zone, tags: domain.tags,
-                    dependencies: deps,
-                    timeout: timeout, retries: retries)
-            }
-
             // Discovery, when anything needs the authoritative servers.
-            let discoveryID = CheckID(.domain(prefix), "ns.discovery", server: Self.endpoint(servers.discoveryVia))
+            let discoveryID = CheckID(
+                .domain(prefix), "ns.discovery", server: PlanCompiler.endpoint(servers.discoveryVia))
             let needsDiscovery =
                 servers.targets.contains { if case .authoritative = $0 { return true } else { return false } }
                 || domain.families.contains { e in families.contains { $0.key == e.key && $0.needsDiscovery(e) } }
             if needsDiscovery {
-                add(check(discoveryID, .discovery(zone: zone, via: servers.discoveryVia), domain.location))
+                add(
+                    Check(
+                        id: discoveryID, kind: .discovery(zone: zone, via: servers.discoveryVia),
+                        location: domain.location, domain: zone, tags: domain.tags, dependencies: [],
+                        timeout: timeout, retries: retries))
             }
 
             var familyPlan = DomainPlan(
                 zone: zone, prefix: prefix, servers: servers.targets, transports: transports,
                 discoveryVia: servers.discoveryVia, discoveryID: discoveryID, entries: domain.families,
-                location: domain.location, defaultSMTP: file.defaultSMTP, tags: domain.tags, timeout: timeout,
-                retries: retries)
-            // Each family in the registry's order (ids and their order are a contract), then SMTP.
-            for family in families {
+                defaultSMTP: file.defaultSMTP, tags: domain.tags, timeout: timeout, retries: retries)
+            // Each family of domain scope in the registry's order (ids and their order are a contract).
+            for family in families where family.scope == .domain {
                 if let entry = domain.families.first(where: { $0.key == family.key }) {
                     family.compile(entry, &familyPlan)
                 } else {
@@ -206,7 +194,6 @@ public struct PlanCompiler: Sendable {
                 }
             }
             for c in familyPlan.checks { add(c) }
-
         }
     }
 }

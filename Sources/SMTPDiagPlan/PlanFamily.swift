@@ -42,7 +42,7 @@ public struct FilePlan {
     public func dnsSettings(servers: [Located<String>]?) -> DNSSettings {
         var s = DNSSettings()
         s.servers = servers
-        return s.over(file.defaultDNS).over(PlanCompiler.builtinDNS)
+        return PlanCompiler.dnsSettings(s, file)
     }
 
     /// The servers `settings` names for `zone`, or nil after saying which name is not defined (at `path`).
@@ -96,8 +96,6 @@ public struct DomainPlan {
     public let discoveryID: CheckID
     /// What the domain wrote for every family.
     public let entries: [FamilyEntry]
-    /// Where the domain was written.
-    public let location: SourceLocation
     /// The file's `defaults.smtp`.
     public let defaultSMTP: SMTPSettings
     public let tags: [String]

@@ -9,6 +9,11 @@ public struct Servers: Sendable {
 }
 
 extension PlanCompiler {
+    /// A domain's (or a route's) DNS settings over the file's defaults and the built-in ones.
+    static func dnsSettings(_ own: DNSSettings, _ file: SpecFile) -> DNSSettings {
+        own.over(file.defaultDNS).over(builtinDNS)
+    }
+
     /// The servers of `settings.servers`, or nil after saying which name is not defined.
     static func servers(
         _ settings: DNSSettings, file: SpecFile, zone: DomainName, path: String, diagnostics: inout [SpecDiagnostic]

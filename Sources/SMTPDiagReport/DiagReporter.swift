@@ -98,12 +98,13 @@ public struct DiagReporter: Sendable {
         for r in with(nil, "smtp.hosts") where r.status != .pass {
             out.append(fail("Cannot find the MX hosts of \(remoteDomain): \(r.message)"))
         }
+        let sessions = with(nil, "smtp")
         var hosts: [Endpoint] = []
-        for r in with(nil, "smtp") {
+        for r in sessions {
             if let host = r.id.server, !hosts.contains(host) { hosts.append(host) }
         }
         for host in hosts {
-            let steps = with(nil, "smtp").filter { $0.id.server == host }
+            let steps = sessions.filter { $0.id.server == host }
             let name = host.name ?? host.address ?? ""
             guard let address = host.address else {
                 // No address: either the MX lookup failed (said above) or this exchange's address could not be

@@ -29,7 +29,6 @@ public struct FamilyRegistry: Sendable {
     /// A registry with `family` added after the others.
     public func adding(_ family: any CheckFamily.Type) -> FamilyRegistry { FamilyRegistry(families + [family]) }
 
-    public var keys: [String] { families.map { $0.key } }
     public var spec: [any SpecFamily.Type] { families }
     public var plan: [any PlanFamily.Type] { families }
 

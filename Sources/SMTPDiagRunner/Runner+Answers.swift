@@ -62,6 +62,15 @@ extension Runner {
     }
 
     /// The records of the asked type at the name, following a CNAME chain inside the answer.
+    /// The address an A or AAAA record holds, as text.
+    static func address(_ rdata: RData) -> String? {
+        switch rdata {
+        case .a(let a): return a.description
+        case .aaaa(let a): return a.description
+        default: return nil
+        }
+    }
+
     static func records(_ response: DNSResponse, name: DomainName, type: RecordType) -> [ResourceRecord] {
         let answers = response.message.answers
         if type == .ns, answers.isEmpty, let cut = referral(response), cut.owner == name {

@@ -15,13 +15,8 @@ extension Runner {
             r.message = "no server to ask"
             return r
         }
-        func complete(_ q: Question) async -> Result<DNSResponse, DNSClientError> {
-            let udp = await ask(q, server, .udp, check)
-            if case .success(let m) = udp, m.isTruncated { return await ask(q, server, .tcp, check) }
-            return udp
-        }
         let nsQuestion = Question(name: zone, type: .ns)
-        let ns = await complete(nsQuestion)
+        let ns = await askWhole(nsQuestion, server, check)
         r.evidence.note(ns, nsQuestion)
         guard case .ok(let response) = Self.usable(ns) else {
             if case .unusable(let why) = Self.usable(ns) { r.message = why }
@@ -46,11 +41,7 @@ extension Runner {
         let wanted = Set(unique)
         var glue: [DomainName: [DNSServerAddress]] = [:]
         for rr in response.message.additionals where wanted.contains(rr.name) && rr.name.isSubdomain(of: zone) {
-            switch rr.rdata {
-            case .a(let a): glue[rr.name, default: []].append(DNSServerAddress(host: a.description))
-            case .aaaa(let a): glue[rr.name, default: []].append(DNSServerAddress(host: a.description))
-            default: break
-            }
+            if let a = Self.address(rr.rdata) { glue[rr.name, default: []].append(DNSServerAddress(host: a)) }
         }
         var found: [AuthoritativeServer] = []
         /// Lookups that gave no usable answer (an NS without any address is told apart below, from `found`).
@@ -61,7 +52,7 @@ extension Runner {
                 continue
             }
             let (addresses, problem) = await self.addresses(
-                of: name, at: server, .udp, check, evidence: &r.evidence, tcpWhenTruncated: true)
+                of: name, at: server, .udp, check, evidence: &r.evidence, whole: true)
             if let problem { problems.append("\(name) \(problem)") }
             found.append(
                 AuthoritativeServer(name: name, addresses: addresses.map { DNSServerAddress(host: $0) }.sorted()))
@@ -165,7 +156,7 @@ extension Runner {
     @inline(never)
     func addresses(
         of name: DomainName, at server: DNSServerAddress, _ transport: SpecTransport, _ check: Check,
-        evidence: inout Evidence, tcpWhenTruncated: Bool = false
+        evidence: inout Evidence, whole: Bool = false
     )
         async -> (addresses: [String], problem: String?)
     {
@@ -173,21 +164,12 @@ extension Runner {
         var problems: [String] = []
         for type in [RecordType.a, .aaaa] {
             let q = Question(name: name, type: type)
-            var answer = await ask(q, server, transport, check)
-            if tcpWhenTruncated, transport == .udp, case .success(let m) = answer, m.isTruncated {
-                answer = await ask(q, server, .tcp, check)
-            }
+            let answer =
+                whole && transport == .udp ? await askWhole(q, server, check) : await ask(q, server, transport, check)
             evidence.note(answer, q)
             switch Self.usable(answer) {
             case .unusable(let why): problems.append("\(type): \(why)")
-            case .ok(let m):
-                for rr in Self.records(m, name: name, type: type) {
-                    switch rr.rdata {
-                    case .a(let a): out.append(a.description)
-                    case .aaaa(let a): out.append(a.description)
-                    default: break
-                    }
-                }
+            case .ok(let m): out += Self.records(m, name: name, type: type).compactMap { Self.address($0.rdata) }
             }
         }
         // Either answer unusable means the address set is not known: an error for the caller, never "no

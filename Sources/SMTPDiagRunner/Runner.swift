@@ -273,6 +273,16 @@ public final class Runner: Sendable {
         return answer
     }
 
+    /// A question over UDP, asked again over TCP when the answer is truncated (a cut NS or address set would hide
+    /// servers).
+    func askWhole(_ question: Question, _ server: DNSServerAddress, _ check: Check) async
+        -> Result<DNSResponse, DNSClientError>
+    {
+        let udp = await ask(question, server, .udp, check)
+        if case .success(let m) = udp, m.isTruncated { return await ask(question, server, .tcp, check) }
+        return udp
+    }
+
     /// One query per concrete server of `target`; each gives a result.
     @inline(never)
     func perServer(

@@ -1,15 +1,16 @@
 import Foundation
 
+/// How many items make splitting them worth it: below this, callers do the work in place.
+public let parallelChunksFrom = 256
+
 /// Runs `work` over `count` items in chunks of `size` on every core and hands each chunk's output to `join` in
 /// chunk order, on one thread at a time, as soon as it and the chunks before it are done: only a few outputs wait
-/// at any moment, so the whole output is never held twice. With fewer than `serialBelow` items, or one core, all
-/// of it runs here as one chunk.
+/// at any moment, so the whole output is never held twice. On one core all of it runs here as one chunk.
 public func inParallelChunks<Output>(
-    count: Int, size: Int, serialBelow: Int = 256, _ work: (Range<Int>) -> Output,
-    join: (Output) -> Void
+    count: Int, size: Int, _ work: (Range<Int>) -> Output, join: (Output) -> Void
 ) {
     let cores = min(8, ProcessInfo.processInfo.activeProcessorCount)
-    guard count >= serialBelow, cores > 1, size > 0 else {
+    guard cores > 1, size > 0 else {
         if count > 0 { join(work(0..<count)) }
         return
     }

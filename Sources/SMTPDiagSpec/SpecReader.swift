@@ -277,7 +277,7 @@ struct SpecReader {
     /// Reads the domains in parallel chunks (each with its own walker) and joins them in order: large
     /// fleets are most of a spec, and the domains do not depend on each other.
     mutating func readDomains(_ list: [(String, YNode, YNode)]) -> [DomainSpec] {
-        if list.count < 256 {
+        if list.count < parallelChunksFrom {
             return list.compactMap { readDomain($0.0, $0.1, $0.2) }
         }
         // Each chunk has a walker of its own: a walker that goes over the budget says so itself (`visit`);
