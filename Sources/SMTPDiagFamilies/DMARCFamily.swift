@@ -14,6 +14,8 @@ public enum DMARCFamily: CheckFamily {
     static let policies = DMARCRecord.Policy.allCases.map(\.rawValue)
 
     public struct Expectation: FamilyExpectation, CustomStringConvertible {
+        /// Where the record is: `_dmarc.DOMAIN`.
+        public let name: DomainName
         public var valid = false
         public var policy: DMARCRecord.Policy?
         public var policyAtLeast: DMARCRecord.Policy?
@@ -61,7 +63,12 @@ public enum DMARCFamily: CheckFamily {
         guard let pairs = reader.mapping(value, known: keys, what: "a mapping of DMARC expectations") else {
             return nil
         }
-        var e = Expectation()
+        // A name too long to have `_dmarc` below it can have no DMARC record: said, never a check left out.
+        guard let name = try? DomainName(parsing: "_dmarc", origin: reader.domain) else {
+            reader.error(value, "\(reader.domain) is too long to have a _dmarc name below it")
+            return nil
+        }
+        var e = Expectation(name: name)
         func policy(_ v: SpecValue) -> DMARCRecord.Policy? {
             guard let s = reader.string(v, what: "none, quarantine or reject") else { return nil }
             guard let p = DMARCRecord.Policy(rawValue: s) else {
@@ -103,10 +110,9 @@ public enum DMARCFamily: CheckFamily {
     }
 
     public static func compile(_ entry: FamilyEntry, _ domain: inout DomainPlan) {
-        guard let e = entry.value as? Expectation, let name = try? DomainName(parsing: "_dmarc", origin: domain.zone)
-        else { return }
+        guard let e = entry.value as? Expectation else { return }
         domain.perQuery(key, entry.location) { server, t in
-            .family(FamilyCheck(family: key, value: Query(name: name, expectation: e, target: server, transport: t)))
+            .family(FamilyCheck(family: key, value: Query(name: e.name, expectation: e, target: server, transport: t)))
         }
     }
 

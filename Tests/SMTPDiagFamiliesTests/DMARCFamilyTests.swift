@@ -78,6 +78,12 @@ struct DMARCFamilyTests {
         #expect(text.contains("domains.d.test.dmarc.policy: not a DMARC policy"), "\(text)")
         #expect(text.contains("domains.d.test.dmarc.polcy") && text.contains("did you mean `policy`"), "\(text)")
         #expect(text.contains("domains.d.test.dmarc.pct"), "\(text)")
+        // A domain of 253 characters has no room for `_dmarc.` below it: an error, not a check left out.
+        let long = zip(["a", "b", "c", "d"], [63, 63, 63, 61]).map { String(repeating: $0, count: $1) }
+            .joined(separator: ".")
+        let tooLong = SpecLoader(environment: [:], families: Families.builtin.spec).load(
+            data: Data("version: 1\ndomains:\n  \(long): { dmarc: { valid: true } }\n".utf8), path: "long.yaml")
+        #expect(tooLong.diagnostics.map(\.message) == ["\(long). is too long to have a _dmarc name below it"])
     }
 
     @Test(.enabled(if: TestLab.enabled, Comment(rawValue: TestLab.skipReason)))
