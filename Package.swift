@@ -63,8 +63,9 @@ var targets: [Target] = [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
-    // What mail-authentication records mean (RFC 7489 DMARC, RFC 6376 tag-lists): parsing only, no I/O.
-    .target(name: "SMTPDiagMailAuth"),
+    // What mail-authentication records mean (RFC 7208 SPF, RFC 7489 DMARC, RFC 6376 tag-lists): parsing and
+    // evaluation, with DNS through a resolver it is handed (no I/O of its own).
+    .target(name: "SMTPDiagMailAuth", dependencies: ["SMTPDiagDNSWire"]),
     // The families of checks, one a file, and their registry (`Families.builtin`).
     .target(
         name: "SMTPDiagFamilies",
@@ -159,7 +160,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SMTPDiagMailAuthTests",
-        dependencies: ["SMTPDiagMailAuth"]
+        dependencies: ["SMTPDiagMailAuth", "SMTPDiagDNSWire"]
     ),
     .testTarget(
         name: "SMTPDiagFamiliesTests",
@@ -208,7 +209,7 @@ if fuzzing {
     targets.append(
         .executableTarget(
             name: "MailAuthFuzzer",
-            dependencies: ["SMTPDiagMailAuth"],
+            dependencies: ["SMTPDiagMailAuth", "SMTPDiagDNSWire"],
             path: "Fuzz/MailAuthFuzzer",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )

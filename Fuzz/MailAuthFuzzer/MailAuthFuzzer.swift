@@ -1,7 +1,11 @@
+import Dispatch
+import SMTPDiagDNSWire
 import SMTPDiagMailAuth
 
-/// libFuzzer entry point: any bytes as a TXT record's text, read as a tag-list and as a DMARC record. Either
-/// parses or says why; a crash, hang or trap is a bug. What parses must hold what the RFCs allow.
+/// libFuzzer entry point: any bytes as a TXT record's text, read as a tag-list, a DMARC record, an SPF record
+/// and an SPF macro string; then the SPF evaluation and walk over a DNS where every name's TXT record is that
+/// text (every include and redirect leads back to it). Each parses or says why, and evaluation ends within its
+/// bounds; a crash, hang or trap is a bug. What parses must hold what the RFCs allow.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMailAuth(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
@@ -18,5 +22,49 @@ public func fuzzMailAuth(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     case .failure(let problem):
         _ = problem.description
     }
+    fuzzSPF(text)
     return 0
+}
+
+/// Every TXT lookup answers `text`; every name has an address and two MX names; reverse names point back.
+struct EchoResolver: SPFResolver {
+    let text: String
+
+    func lookup(_ name: DomainName, _ type: RecordType) async -> SPFLookup {
+        switch type {
+        case .txt: return .records([.txt(TXT([text]))])
+        case .a: return .records([.a(A(value: 0x7F00_0001))])
+        case .mx: return .records([.mx(MX(preference: 1, exchange: name)), .mx(MX(preference: 2, exchange: .root))])
+        case .ptr: return .records([.ptr(PTR(target: name))])
+        default: return .void
+        }
+    }
+}
+
+func fuzzSPF(_ text: String) {
+    if let record = try? SPFRecord(parsing: text) {
+        precondition(SPFRecord.isSPF(text), "an SPF record that does not start with v=spf1")
+        precondition(record.directives.count <= SPFRecord.maxTerms, "more terms than the bound")
+    }
+    let context = MacroContext(
+        sender: "strong-bad@email.example.com", domain: "email.example.com",
+        client: SPFAddress(bytes: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 12)), helo: "h.example.com")
+    for explanation in [false, true] {
+        if let m = try? MacroString(parsing: text, explanation: explanation) { _ = m.expand(context) }
+    }
+    guard SPFRecord.isSPF(text) else { return }
+    let evaluator = SPFEvaluator(resolver: EchoResolver(text: text))
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let e = await evaluator.checkHost(
+            client: SPFAddress(bytes: [192, 0, 2, 1]), domain: "example.test", sender: "a@example.test",
+            helo: "example.test")
+        precondition(e.lookups <= 11 && e.voidLookups <= 3, "an evaluation past its limits")
+        let w = await evaluator.walk(
+            domain: "example.test", sender: "a@example.test", helo: "example.test",
+            client: SPFAddress(bytes: [192, 0, 2, 1]))
+        precondition(w.terms.count <= SPFEvaluator.maxWalkedTerms, "a walk past its bound")
+        done.signal()
+    }
+    done.wait()
 }

@@ -10,6 +10,7 @@ public enum Families {
         MXFamily.self,
         MXResolvesFamily.self,
         RecordsFamily.self,
+        SPFFamily.self,
         DMARCFamily.self,
         SMTPFamily.self,
         RoutesFamily.self,

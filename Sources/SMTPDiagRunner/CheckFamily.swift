@@ -63,6 +63,37 @@ public struct FamilyContext: Sendable {
         await runner.ask(question, server, transport, check)
     }
 
+    /// One question to one server as a resolver asks it: over UDP, again over TCP when the answer is truncated.
+    public func askWhole(_ question: Question, at server: DNSServerAddress) async -> Result<DNSResponse, DNSClientError>
+    {
+        await runner.askWhole(question, server, check)
+    }
+
+    /// Why an answer cannot be judged (a timeout, SERVFAIL or REFUSED, a truncation, a referral), or nil.
+    public static func unusable(_ answer: Result<DNSResponse, DNSClientError>) -> String? {
+        if case .unusable(let why) = Runner.usable(answer) { return why }
+        return nil
+    }
+
+    /// Runs `body` at each concrete server of `target`, one result each, named as `perServer` names them;
+    /// `body` gets the result to fill in (an error with no message until it says otherwise).
+    public func eachServer(
+        _ target: ServerTarget, _ body: (DNSServerAddress, inout CheckResult) async -> Void
+    ) async -> [CheckResult] {
+        switch await runner.servers(target) {
+        case .failure(let reason):
+            return [result(.error, reason.text)]
+        case .success(let list):
+            var out: [CheckResult] = []
+            for (label, address) in list {
+                var r = Runner.result(check, .error, "", id: Runner.expandedID(check, server: target, label: label))
+                await body(address, &r)
+                out.append(r)
+            }
+            return out
+        }
+    }
+
     /// The concrete servers of a target with the endpoints their results are named after, or why there are none.
     public func servers(_ target: ServerTarget) async -> Result<[(Endpoint, DNSServerAddress)], Problem> {
         await runner.servers(target)

@@ -44,7 +44,8 @@ public struct Evidence: Sendable, Hashable {
         add(.answer(answer, question))
     }
 
-    mutating func note(_ text: String) { add(.text(text)) }
+    /// Notes a line of evidence of the family's own (an evaluation's trace), kept like DNS answers.
+    public mutating func note(_ text: String) { add(.text(text)) }
 
     /// Renders the noted DNS evidence into `dns` when `keep`, and lets go of the answers either way.
     mutating func settle(keep: Bool) {
