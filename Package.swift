@@ -65,7 +65,10 @@ var targets: [Target] = [
     ),
     // What mail-authentication records mean (RFC 7208 SPF, RFC 7489 DMARC, RFC 6376 tag-lists): parsing and
     // evaluation, with DNS through a resolver it is handed (no I/O of its own).
-    .target(name: "SMTPDiagMailAuth", dependencies: ["SMTPDiagDNSWire"]),
+    .target(
+        name: "SMTPDiagMailAuth",
+        dependencies: ["SMTPDiagDNSWire", .product(name: "SwiftASN1", package: "swift-asn1")]
+    ),
     // The families of checks, one a file, and their registry (`Families.builtin`).
     .target(
         name: "SMTPDiagFamilies",
@@ -90,6 +93,7 @@ var targets: [Target] = [
             "SMTPDiagReport",
             "SMTPDiagSMTP",
             "SMTPDiagFamilies",
+            "SMTPDiagMailAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -248,6 +252,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

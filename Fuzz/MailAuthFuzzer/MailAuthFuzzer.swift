@@ -2,8 +2,8 @@ import Dispatch
 import SMTPDiagDNSWire
 import SMTPDiagMailAuth
 
-/// libFuzzer entry point: any bytes as a TXT record's text, read as a tag-list, a DMARC record, an SPF record
-/// and an SPF macro string; then the SPF evaluation and walk over a DNS where every name's TXT record is that
+/// libFuzzer entry point: any bytes as a TXT record's text, read as a tag-list, a DMARC record, a DKIM key record,
+/// a TLS-RPT record, a Public Suffix List, an SPF record and an SPF macro string; then the SPF evaluation and walk over a DNS where every name's TXT record is that
 /// text (every include and redirect leads back to it). Each parses or says why, and evaluation ends within its
 /// bounds; a crash, hang or trap is a bug. What parses must hold what the RFCs allow.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -21,6 +21,18 @@ public func fuzzMailAuth(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = r.description
     case .failure(let problem):
         _ = problem.description
+    }
+    if let key = try? DKIMKeyRecord(parsing: text) {
+        precondition(key.revoked == (key.bits == nil), "a key without a size that is not revoked")
+        _ = key.unusable
+        _ = key.description
+    }
+    if let r = try? TLSRPTRecord(parsing: text) {
+        precondition(!r.rua.isEmpty && TLSRPTRecord.isTLSRPT(text), "a TLS-RPT record without rua or version")
+    }
+    let psl = PublicSuffixList(text: text)
+    for name in ["a.b.example.com", "com", "x.y.co.uk", text] {
+        if let org = psl.organizationalDomain(name) { precondition(!org.isEmpty, "an empty organizational domain") }
     }
     fuzzSPF(text)
     return 0

@@ -5,12 +5,22 @@ import SMTPDiagPlan
 import SMTPDiagRunner
 import SMTPDiagSpec
 
-/// `dmarc`: what the domain's DMARC record at `_dmarc.DOMAIN` means (RFC 7489), at every server over every
-/// transport (`example.test/dmarc@internal[127.0.0.10]/udp`): `valid`, `policy` or `policy_at_least`,
-/// `subdomain_policy` (the effective `sp`), `pct`, `alignment: {dkim, spf}`.
+/// `dmarc`: what the domain's DMARC record means (RFC 7489), at every server over every transport
+/// (`example.test/dmarc@internal[127.0.0.10]/udp`): `valid`, `policy` or `policy_at_least`, `subdomain_policy`
+/// (the effective `sp`), `pct`, `alignment: {dkim, spf}`, `rua_authorized`, and where the record is: at
+/// `_dmarc.DOMAIN` (`location: exact`, the default) or found above it (`location: inherited`) by `discovery`
+/// (RFC 7489's organizational domain from the Public Suffix List, or RFC 9989's tree walk).
 public enum DMARCFamily: CheckFamily {
     public static let key = "dmarc"
-    static let keys = ["valid", "policy", "policy_at_least", "subdomain_policy", "pct", "alignment"]
+    static let keys = [
+        "valid", "policy", "policy_at_least", "subdomain_policy", "pct", "alignment", "rua_authorized", "location",
+        "discovery",
+    ]
+
+    /// Where the record must be.
+    public enum Location: String, Sendable, Hashable, CaseIterable {
+        case exact, inherited
+    }
     static let policies = DMARCRecord.Policy.allCases.map(\.rawValue)
 
     public struct Expectation: FamilyExpectation, CustomStringConvertible {
@@ -23,6 +33,12 @@ public enum DMARCFamily: CheckFamily {
         public var pct: Int?
         public var dkimAlignment: DMARCRecord.Alignment?
         public var spfAlignment: DMARCRecord.Alignment?
+        public var ruaAuthorized = false
+        public var location: Location?
+        public var discovery: DMARCDiscovery?
+
+        /// How the record is found: only at `_dmarc.DOMAIN` unless discovery or an inherited location is asked.
+        var walk: DMARCDiscovery? { discovery ?? (location == .inherited ? .rfc7489 : nil) }
 
         public var description: String {
             var parts: [String] = []
@@ -33,6 +49,9 @@ public enum DMARCFamily: CheckFamily {
             if let pct { parts.append("pct=\(pct)") }
             if let dkimAlignment { parts.append("adkim=\(dkimAlignment.rawValue)") }
             if let spfAlignment { parts.append("aspf=\(spfAlignment.rawValue)") }
+            if ruaAuthorized { parts.append("external report destinations authorised") }
+            if let location { parts.append("\(location.rawValue) location") }
+            if let discovery { parts.append("discovery \(discovery.rawValue)") }
             return parts.joined(separator: ", ")
         }
     }
@@ -56,6 +75,8 @@ public enum DMARCFamily: CheckFamily {
                 "valid": SpecSchema.booleanValue, "policy": policy, "policy_at_least": policy,
                 "subdomain_policy": policy, "pct": SpecSchema.integerValue(0, 100),
                 "alignment": SpecSchema.objectValue(["dkim": alignment, "spf": alignment]),
+                "rua_authorized": SpecSchema.booleanValue, "location": ["enum": Location.allCases.map(\.rawValue)],
+                "discovery": ["enum": DMARCDiscovery.allCases.map(\.rawValue)],
             ]))
     }
 
@@ -97,6 +118,20 @@ public enum DMARCFamily: CheckFamily {
                     }
                     if m.key == "dkim" { e.dkimAlignment = a } else { e.spfAlignment = a }
                 }
+            case "rua_authorized":
+                e.ruaAuthorized = reader.bool(v) ?? false
+                if !e.ruaAuthorized { reader.error(v, "`rua_authorized: false` says nothing; leave it out") }
+            case "location":
+                guard let s = reader.string(v, what: "exact or inherited") else { continue }
+                e.location = Location(rawValue: s)
+                if e.location == nil { reader.error(v, "not a location", expected: "exact or inherited") }
+            case "discovery":
+                guard let s = reader.string(v, what: "rfc7489 or rfc9989") else { continue }
+                e.discovery = DMARCDiscovery(rawValue: s)
+                if e.discovery == nil {
+                    reader.error(
+                        v, "not a discovery method", expected: "rfc7489 (Public Suffix List) or rfc9989 (tree walk)")
+                }
             default: break
             }
         }
@@ -118,18 +153,124 @@ public enum DMARCFamily: CheckFamily {
 
     public static func evaluate(_ value: any FamilyCheckValue, _ context: FamilyContext) async -> [CheckResult] {
         guard let q = value as? Query else { return [context.result(.error, "not a DMARC check")] }
-        return await context.perServer(q.target, q.transport, question: Question(name: q.name, type: .txt)) {
-            judge(FamilyContext.records($0, name: q.name, type: .txt), q)
+        let e = q.expectation
+        // Only the record at _dmarc.DOMAIN: one question a server.
+        guard e.walk != nil || e.ruaAuthorized else {
+            return await context.perServer(q.target, q.transport, question: Question(name: q.name, type: .txt)) {
+                judge(texts(FamilyContext.records($0, name: q.name, type: .txt)), found: q.name, q)
+            }
+        }
+        let psl = context.probe(PublicSuffixList.self)
+        return await context.eachServer(q.target) { server, r in
+            await discover(q, psl: psl, server: server, context, &r)
         }
     }
 
-    static func judge(_ records: [ResourceRecord], _ q: Query) -> Matchers.Verdict {
-        let texts = records.compactMap { r -> String? in
+    static func texts(_ records: [ResourceRecord]) -> [String] {
+        records.compactMap { r -> String? in
             if case .txt(let t) = r.rdata { return t.joined }
             return nil
         }
+    }
+
+    /// The TXT strings at `name` from one server, or why there are none to judge.
+    static func ask(
+        _ name: DomainName, _ q: Query, _ server: DNSServerAddress, _ context: FamilyContext, _ r: inout CheckResult
+    )
+        async -> [String]?
+    {
+        let question = Question(name: name, type: .txt)
+        let answer = await context.ask(question, at: server, over: q.transport)
+        r.evidence.note(answer, question)
+        if let why = FamilyContext.unusable(answer) {
+            r.status = .error
+            r.message = why
+            return nil
+        }
+        guard case .success(let response) = answer else { return nil }
+        return texts(FamilyContext.records(response, name: name, type: .txt))
+    }
+
+    /// Policy discovery (RFC 7489 6.6.3, or RFC 9989's tree walk), then the record's expectations and the
+    /// authorisation of its external report destinations (RFC 7489 7.1).
+    static func discover(
+        _ q: Query, psl: PublicSuffixList?, server: DNSServerAddress, _ context: FamilyContext, _ r: inout CheckResult
+    ) async {
+        let e = q.expectation
+        let domain = String(q.name.description.dropFirst("_dmarc.".count).dropLast())
+        if e.walk == .rfc7489 || e.ruaAuthorized, psl == nil {
+            r.message =
+                "no Public Suffix List to find organizational domains with: install Debian's publicsuffix "
+                + "or give run --psl FILE"
+            return
+        }
+        var found: (name: DomainName, texts: [String])?
+        for target in (e.walk ?? .rfc7489).targets(domain, psl: psl).prefix(e.walk == nil ? 1 : 8) {
+            guard let name = try? DomainName(parsing: "_dmarc.\(target).") else { continue }
+            guard let texts = await ask(name, q, server, context, &r) else { return }
+            if texts.contains(where: DMARCRecord.isDMARC) || name == q.name && e.walk == nil {
+                found = (name, texts)
+                break
+            }
+        }
+        guard let found else {
+            set(
+                r: &r,
+                Matchers.Verdict(
+                    pass: false, message: "no DMARC record at \(q.name) or above it (\(e.walk?.rawValue ?? "exact"))",
+                    expected: e.description, actual: "none"))
+            return
+        }
+        var verdict = judge(found.texts, found: found.name, q)
+        if verdict.pass, e.ruaAuthorized,
+            let record = try? DMARCRecord(parsing: found.texts.filter(DMARCRecord.isDMARC)[0]),
+            let psl
+        {
+            let policyDomain = String(found.name.description.dropFirst("_dmarc.".count).dropLast())
+            var unauthorised: [String] = []
+            for uri in record.rua + record.ruf {
+                guard let host = reportHost(uri) else { continue }
+                guard psl.organizationalDomain(host) != psl.organizationalDomain(policyDomain) else { continue }
+                guard let name = try? DomainName(parsing: "\(policyDomain)._report._dmarc.\(host).") else {
+                    unauthorised.append("\(uri) (no authorisation name fits in 255 octets)")
+                    continue
+                }
+                guard let texts = await ask(name, q, server, context, &r) else { return }
+                if !texts.contains(where: DMARCRecord.isDMARC) { unauthorised.append("\(uri) (nothing at \(name))") }
+            }
+            if !unauthorised.isEmpty {
+                verdict.pass = false
+                verdict.message =
+                    "external report destinations not authorised (RFC 7489 7.1): "
+                    + unauthorised.joined(separator: ", ")
+                verdict.missing = unauthorised
+            }
+        }
+        set(r: &r, verdict)
+    }
+
+    /// The host of a `mailto:` report URI (`mailto:d@example.test!10m`), lower case; nil for other schemes.
+    static func reportHost(_ uri: String) -> String? {
+        guard uri.lowercased().hasPrefix("mailto:"), let at = uri.lastIndex(of: "@") else { return nil }
+        var host = uri[uri.index(after: at)...]
+        if let bang = host.firstIndex(of: "!") { host = host[..<bang] }
+        return host.isEmpty ? nil : host.lowercased()
+    }
+
+    static func set(r: inout CheckResult, _ v: Matchers.Verdict) {
+        r.status = v.pass ? .pass : .fail
+        r.message = v.message
+        r.expected = v.expected
+        r.actual = v.actual
+        r.missing = v.missing
+        r.extra = v.extra
+    }
+
+    /// Judges the TXT strings found at `found` (`_dmarc.DOMAIN`, or an ancestor's when inherited).
+    static func judge(_ texts: [String], found: DomainName, _ q: Query) -> Matchers.Verdict {
         let dmarc = texts.filter(DMARCRecord.isDMARC)
         let e = q.expectation
+        let inherited = found != q.name
         func failed(_ message: String, actual: String) -> Matchers.Verdict {
             Matchers.Verdict(pass: false, message: message, expected: e.description, actual: actual)
         }
@@ -137,19 +278,26 @@ public enum DMARCFamily: CheckFamily {
         // RFC 7489 6.6.3: more than one record, and receivers apply none of them.
         guard dmarc.count == 1 else {
             return failed(
-                "\(dmarc.count) DMARC records at \(q.name): receivers apply none",
+                "\(dmarc.count) DMARC records at \(found): receivers apply none",
                 actual: dmarc.joined(separator: " | "))
         }
         let record: DMARCRecord
         do {
             record = try DMARCRecord(parsing: dmarc[0])
         } catch {
-            return failed("invalid DMARC record: \(error)", actual: dmarc[0])
+            return failed("invalid DMARC record\(inherited ? " at \(found)" : ""): \(error)", actual: dmarc[0])
         }
         var wrong: [String] = []
-        if let p = e.policy, record.policy != p { wrong.append("p is \(record.policy.rawValue), not \(p.rawValue)") }
-        if let p = e.policyAtLeast, record.policy < p {
-            wrong.append("p is \(record.policy.rawValue), weaker than \(p.rawValue)")
+        if e.location == .exact && inherited {
+            wrong.append("no record at \(q.name); the policy is inherited from \(found)")
+        }
+        if e.location == .inherited && !inherited { wrong.append("the record is at \(q.name) itself, not inherited") }
+        // An inherited record applies its subdomain policy to the domain (RFC 7489 6.6.3).
+        let applied = inherited ? record.effectiveSubdomainPolicy : record.policy
+        let what = inherited ? "the policy inherited from \(found) (its sp, else p)" : "p"
+        if let p = e.policy, applied != p { wrong.append("\(what) is \(applied.rawValue), not \(p.rawValue)") }
+        if let p = e.policyAtLeast, applied < p {
+            wrong.append("\(what) is \(applied.rawValue), weaker than \(p.rawValue)")
         }
         if let sp = e.subdomainPolicy, record.effectiveSubdomainPolicy != sp {
             wrong.append("the subdomain policy is \(record.effectiveSubdomainPolicy.rawValue), not \(sp.rawValue)")
@@ -159,8 +307,9 @@ public enum DMARCFamily: CheckFamily {
             wrong.append("adkim is \(record.dkimAlignment.rawValue)")
         }
         if let a = e.spfAlignment, record.spfAlignment != a { wrong.append("aspf is \(record.spfAlignment.rawValue)") }
+        let actual = inherited ? "\(record) (at \(found))" : "\(record)"
         return Matchers.Verdict(
-            pass: wrong.isEmpty, message: wrong.isEmpty ? "\(record)" : wrong.joined(separator: "; "),
-            expected: e.description, actual: "\(record)")
+            pass: wrong.isEmpty, message: wrong.isEmpty ? actual : wrong.joined(separator: "; "),
+            expected: e.description, actual: actual)
     }
 }

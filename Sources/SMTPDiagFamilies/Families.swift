@@ -12,6 +12,8 @@ public enum Families {
         RecordsFamily.self,
         SPFFamily.self,
         DMARCFamily.self,
+        DKIMFamily.self,
+        TLSRPTFamily.self,
         SMTPFamily.self,
         RoutesFamily.self,
     ])

@@ -264,6 +264,9 @@ public enum SPFFamily: CheckFamily {
     }
 
     static func judge(_ walks: [SPFWalk], _ q: Query, _ r: inout CheckResult) {
+        for (walk, client) in zip(walks, walkClients) {
+            for line in walk.trace { r.evidence.note("spf walk, client \(client): \(line)") }
+        }
         if let failed = walks.first(where: { $0.error != nil }), let why = failed.error {
             r.status = .error
             r.message = "temperror: \(why)"

@@ -407,6 +407,8 @@ public struct SPFWalk: Sendable, Hashable {
     public var finalAll: Term?
     /// Why the walk could not finish (a DNS error: `temperror`); nothing else above is then complete.
     public var error: String?
+    /// Each record walked and each void lookup, in order.
+    public var trace: [String] = []
 }
 
 extension SPFEvaluator {
@@ -436,6 +438,7 @@ extension SPFEvaluator {
         out.voidsOverflow = st.voidsOverflow
         out.terms = st.terms
         out.finalAll = st.finalAll
+        out.trace = st.trace
         return out
     }
 
@@ -462,7 +465,11 @@ extension SPFEvaluator {
             st.problems.append("\(why) (\(path))")
             return true
         }
-        guard let record else { return false }
+        guard let record else {
+            st.note("\(domain): no SPF record (\(path))")
+            return false
+        }
+        st.note("\(domain): \(record.text) (\(path))")
         st.visiting.append(domain)
         st.path.append(via)
         let saved = st.context.domain
@@ -482,6 +489,7 @@ extension SPFEvaluator {
             }
         }
         func void(_ t: SPFWalk.Term) {
+            st.note("\(domain): \(t.text): void lookup \(st.voids + 1)")
             st.voids += 1
             if st.voids == maxVoidLookups + 1 {
                 st.voidsOverflow = "\(t.text) at \(domain) is void lookup \(st.voids) (\(path))"

@@ -40,7 +40,7 @@ public struct Evidence: Sendable, Hashable {
     }
 
     /// Notes a DNS answer (or a failure to get one) for the evidence.
-    mutating func note(_ answer: Result<DNSResponse, DNSClientError>, _ question: Question) {
+    public mutating func note(_ answer: Result<DNSResponse, DNSClientError>, _ question: Question) {
         add(.answer(answer, question))
     }
 

@@ -108,6 +108,14 @@ public struct SpecValueReader {
         }
     }
 
+    /// The pairs of a mapping whose keys are names the spec chooses (selectors, recipients): any key.
+    public mutating func freeMapping(_ v: SpecValue, what: String) -> [Pair]? {
+        let walker = reader.walker
+        return reader.walker.freeMapping(v.node, v.path, what: what)?.map {
+            Pair(key: $0.0, value: v.child($0.2, $0.0), keyLocation: walker.location($0.1))
+        }
+    }
+
     /// A list of items, each read by `item`; the items it could not read are left out (and said).
     public mutating func list<Item>(
         _ v: SpecValue, what: String, _ item: (inout SpecValueReader, SpecValue) -> Item?

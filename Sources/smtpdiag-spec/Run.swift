@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SMTPDiagDNS
 import SMTPDiagFamilies
+import SMTPDiagMailAuth
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagRunner
@@ -60,6 +61,17 @@ extension RunOptionsGroup {
         options.deadline = deadline
         options.keepPassingEvidence = verbose
         options.families = Families.builtin
+        // The Public Suffix List, read only when the plan has DMARC checks (the ones that may need it).
+        if plan.checks.contains(where: {
+            if case .family(let f) = $0.kind { f.family == DMARCFamily.key } else { false }
+        }) {
+            do {
+                options.probes[PublicSuffixList.self] = try publicSuffixList()
+            } catch {
+                printError("smtpdiag-spec: \(error); nothing was run")
+                return 2
+            }
+        }
         let progress = Progress(enabled: isatty(2) == 1 && ProcessInfo.processInfo.environment["CI"] == nil)
         options.progress = { done, total in progress.update(done, total) }
         let dns = DNSClient()

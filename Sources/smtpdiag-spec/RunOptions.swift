@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import SMTPDiagDNS
+import SMTPDiagMailAuth
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagSpec
@@ -76,6 +78,33 @@ struct RunOptionsGroup: ParsableArguments {
 
     @Flag(help: "Print the DNS engine's counters (queries sent, answered, dropped) to standard error at the end.")
     var stats = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The Public Suffix List for DMARC's organizational domains (default: Debian's publicsuffix package).",
+            valueName: "FILE"))
+    var psl: String?
+
+    /// The Public Suffix List the run's DMARC checks use: `--psl`, else Debian's when installed, else none (the
+    /// checks that need it then say so, as errors).
+    func publicSuffixList() throws -> PublicSuffixList? {
+        guard
+            let path = psl
+                ?? (FileManager.default.isReadableFile(atPath: PublicSuffixList.debianPath)
+                    ? PublicSuffixList.debianPath : nil)
+        else { return nil }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ValidationError("--psl: cannot read \(terminalSafe(path))")
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: PublicSuffixList.maxSize + 1)) ?? Data()
+        guard data.count <= PublicSuffixList.maxSize else {
+            throw ValidationError("--psl: \(terminalSafe(path)) is over \(PublicSuffixList.maxSize >> 20) MB")
+        }
+        let list = PublicSuffixList(text: String(decoding: data, as: UTF8.self))
+        guard list.count > 0 else { throw ValidationError("--psl: \(terminalSafe(path)) has no rules") }
+        return list
+    }
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }

@@ -161,3 +161,85 @@ struct SPFReferenceTests {
         #expect(r.stdout.contains(shown.body), "\(r.stdout)")
     }
 }
+
+/// `run --psl`: the list the organizational domains come from.
+@Suite(.enabled(if: E2E.enabled, "\(TestLab.skipReason)"))
+struct PublicSuffixListCLITests {
+    static let spec = """
+        version: 1
+        dns_servers: { nsd: 127.0.0.10 }
+        defaults: { dns: { servers: [nsd], transports: [udp] } }
+        domains:
+          sub.mailauth.test: { dmarc: { discovery: rfc7489, policy: quarantine } }
+        """
+
+    @Test func theListDecidesTheOrganizationalDomain() throws {
+        let spec = E2E.temp("psl.yaml")
+        try Self.spec.write(toFile: spec, atomically: true, encoding: .utf8)
+        // Debian's list (or none installed): .test is covered by no rule, so mailauth.test is the
+        // organizational domain and its sp applies.
+        let plain = try E2E.run(["run", spec])
+        #expect(plain.code == 0, "\(plain.stdout)")
+        // A list that makes mailauth.test a public suffix: sub.mailauth.test is its own organizational domain.
+        let list = E2E.temp("psl.dat")
+        try "// the lab\nmailauth.test\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let own = try E2E.run(["run", spec, "--psl", list])
+        #expect(own.code == 1)
+        #expect(
+            own.stdout.contains("no DMARC record at _dmarc.sub.mailauth.test. or above it (rfc7489)"), "\(own.stdout)")
+        let missing = try E2E.run(["run", spec, "--psl", E2E.temp("no-such-list.dat")])
+        #expect(missing.code == 2 && missing.stderr.contains("--psl: cannot read"))
+        let empty = E2E.temp("empty.dat")
+        try "// nothing\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        #expect(try E2E.run(["run", spec, "--psl", empty]).code == 2)
+    }
+}
+
+/// The mail-authentication families through every reporter: independent consumers read what a run of passing,
+/// failing and erroring SPF, DMARC, DKIM and TLS-RPT checks wrote, and a failure carries its evidence.
+@Suite(.enabled(if: E2E.enabled, "\(TestLab.skipReason)"))
+struct MailAuthReportTests {
+    @Test func everyReporterCarriesTheNewChecks() throws {
+        let spec = E2E.temp("mailauth-reports.yaml")
+        try """
+        version: 1
+        dns_servers: { nsd: 127.0.0.10 }
+        defaults: { dns: { servers: [nsd], transports: [udp] } }
+        domains:
+          limit11.spf.test: { spf: { valid: true } }
+          elsewhere.spf.test: { spf: { allows: [192.0.2.1] } }
+          mailauth.test:
+            dmarc: { rua_authorized: true }
+            dkim: { selectors: { weak: { valid: true } } }
+            tls_rpt: { valid: true }
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let (junit, tap, json, github) = (E2E.temp("m.xml"), E2E.temp("m.tap"), E2E.temp("m.json"), E2E.temp("m.gh"))
+        let r = try E2E.run([
+            "run", spec, "--report", "junit=\(junit)", "--report", "tap=\(tap)", "--report", "json=\(json)",
+            "--report", "github=\(github)",
+        ])
+        #expect(r.code == 1)
+        let (status, output) = try TestLab.run([
+            "python3", TestRepository.path("scripts/read-reports"), "--junit", junit, "--tap", tap, "--json", json,
+        ])
+        try #require(status == 0, "scripts/read-reports failed: scripts/test installs its Python packages")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]])
+        let doc = try E2E.json(json)
+        let summary = try #require(doc["summary"] as? [String: Int])
+        // limit11.spf.test: eleven lookups, and eleven void lookups for an IPv6 client (no h1...h11 has AAAA).
+        #expect(summary["pass"] == 3 && summary["fail"] == 3 && summary["error"] == 3, "\(summary)")
+        #expect(seen["json"]?["valid"] as? Bool == true)
+        #expect(seen["junit"]?["failures"] as? Int == 3 && seen["junit"]?["errors"] as? Int == 3)
+        #expect(seen["tap"]?["not_ok"] as? Int == 6)
+        // The failing lookup count names the term over the limit, and its evidence is the walk's DNS answers.
+        let lookups = try #require(E2E.checks(doc).first { ($0["id"] as? String)?.contains("spf.lookups") == true })
+        #expect(
+            (lookups["message"] as? String)?.contains("a:h11.spf.test at limit11.spf.test is DNS-querying term 11")
+                == true)
+        let evidence = lookups["evidence"] as? [String: Any]
+        #expect((evidence?["dns"] as? [String])?.isEmpty == false, "\(lookups)")
+        let gh = try String(contentsOfFile: github, encoding: .utf8)
+        #expect(gh.contains("::error") && gh.contains("dkim[weak]"), "\(gh)")
+        #expect(r.stdout.contains("FAIL  mailauth.test/dkim[weak]@nsd[127.0.0.10]/udp  an RSA key of 512 bits"))
+    }
+}
