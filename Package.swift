@@ -69,6 +69,8 @@ var targets: [Target] = [
         name: "SMTPDiagMailAuth",
         dependencies: ["SMTPDiagDNSWire", .product(name: "SwiftASN1", package: "swift-asn1")]
     ),
+    // Master files read and answered in process as an authoritative server answers (no I/O but reading files).
+    .target(name: "SMTPDiagZone", dependencies: ["SMTPDiagDNSWire"]),
     // The families of checks, one a file, and their registry (`Families.builtin`).
     .target(
         name: "SMTPDiagFamilies",
@@ -94,6 +96,7 @@ var targets: [Target] = [
             "SMTPDiagSMTP",
             "SMTPDiagFamilies",
             "SMTPDiagMailAuth",
+            "SMTPDiagZone",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -163,6 +166,10 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(
+        name: "SMTPDiagZoneTests",
+        dependencies: ["SMTPDiagZone", "SMTPDiagDNSWire", "SMTPDiagDNS", "SMTPDiagTestSupport"]
+    ),
+    .testTarget(
         name: "SMTPDiagMailAuthTests",
         dependencies: ["SMTPDiagMailAuth", "SMTPDiagDNSWire"]
     ),
@@ -210,6 +217,15 @@ if fuzzing {
     products.append(.executable(name: "SMTPReplyFuzzer", targets: ["SMTPReplyFuzzer"]))
     products.append(.executable(name: "SpecLoaderFuzzer", targets: ["SpecLoaderFuzzer"]))
     products.append(.executable(name: "MailAuthFuzzer", targets: ["MailAuthFuzzer"]))
+    products.append(.executable(name: "ZoneFileFuzzer", targets: ["ZoneFileFuzzer"]))
+    targets.append(
+        .executableTarget(
+            name: "ZoneFileFuzzer",
+            dependencies: ["SMTPDiagZone", "SMTPDiagDNSWire"],
+            path: "Fuzz/ZoneFileFuzzer",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
     targets.append(
         .executableTarget(
             name: "MailAuthFuzzer",

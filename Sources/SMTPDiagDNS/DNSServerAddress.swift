@@ -6,6 +6,10 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible, Com
     public var host: String
     public var port: Int
 
+    /// The zone files of a run (`--zones`, `dns_servers: {NAME: {zones: DIR}}`), answered in process: never an
+    /// address a socket is opened to (port 0), and shown as `NAME[zones]` in check ids.
+    public static let zoneFiles = DNSServerAddress(host: "zones", port: 0)
+
     public init(host: String, port: Int = 53) {
         self.host = host
         self.port = port

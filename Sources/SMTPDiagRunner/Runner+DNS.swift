@@ -36,6 +36,15 @@ extension Runner {
             r.message = Self.fanOutProblem(unique.count, "NS names for \(zone)")
             return r
         }
+        // Zone files answer for every NS they list: each NS is the zone files (no address to learn or ask).
+        if server == .zoneFiles {
+            state.setDiscovered(
+                zone: zone, via: via, unique.map { AuthoritativeServer(name: $0, addresses: [.zoneFiles]) })
+            r.status = .pass
+            r.message = unique.map { "\($0) [zones]" }.joined(separator: ", ")
+            r.actual = r.message
+            return r
+        }
         // Glue: addresses the zone's own server gives for the NS names inside the zone (RFC 9471). Nothing for a
         // name outside it is taken from an additional section.
         let wanted = Set(unique)

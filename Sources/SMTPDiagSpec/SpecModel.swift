@@ -244,13 +244,20 @@ public struct ServerDefinition: Hashable, Sendable {
     public var host: String
     public var port: Int
     public var location: SourceLocation
+    /// Zone files that stand for the server (`{zones: DIR}`, or `run --zones NAME=DIR`): a folder of `*.zone`
+    /// files or one file, relative paths taken from the spec's folder. The host is then `zones`, the port 0.
+    public var zones: String?
 
-    public init(name: String, host: String, port: Int, location: SourceLocation) {
+    public init(name: String, host: String, port: Int, location: SourceLocation, zones: String? = nil) {
         self.name = name
         self.host = host
         self.port = port
         self.location = location
+        self.zones = zones
     }
+
+    /// The host and port of zone files.
+    public static let zoneFilesHost = "zones"
 }
 
 /// One loaded spec file.

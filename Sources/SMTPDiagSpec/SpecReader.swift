@@ -115,6 +115,25 @@ struct SpecReader {
                 walker.error(k, path, "`\(name)` is predefined and cannot be redefined")
                 continue
             }
+            if case .mapping = v {
+                // `{zones: DIR}`: the server's zones answered from master files.
+                guard let fields = walker.mapping(v, path, known: ["zones"], what: "{zones: FOLDER or FILE}") else {
+                    continue
+                }
+                guard let (_, _, z) = fields.first(where: { $0.0 == "zones" }) else {
+                    walker.error(v, path, "no zones folder", expected: "{zones: FOLDER or FILE}")
+                    continue
+                }
+                guard let dir = walker.string(z, "\(path).zones", what: "a folder of *.zone files or one file"),
+                    !dir.isEmpty
+                else { continue }
+                let resolved = dir.hasPrefix("/") ? dir : (directory as NSString).appendingPathComponent(dir)
+                out.append(
+                    ServerDefinition(
+                        name: name, host: ServerDefinition.zoneFilesHost, port: 0, location: walker.location(k),
+                        zones: resolved))
+                continue
+            }
             guard
                 let text = walker.string(
                     v, path, what: "an address such as 127.0.0.10, \"127.0.0.12:53\" or \"[::1]:5353\"")

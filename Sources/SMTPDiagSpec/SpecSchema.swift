@@ -172,9 +172,15 @@ public enum SpecSchema {
                 "version": ["const": 1],
                 "dns_servers": [
                     "type": "object",
-                    "description": "named servers: ADDRESS, ADDRESS:PORT or [IPv6]:PORT; port 53 by default",
+                    "description":
+                        "named servers: ADDRESS, ADDRESS:PORT or [IPv6]:PORT (port 53 by default), or {zones: DIR}",
                     "propertyNames": ["not": ["enum": SpecKeys.predefinedServers]],
-                    "additionalProperties": ["type": "string"],
+                    "additionalProperties": [
+                        "oneOf": [
+                            ["type": "string"],
+                            object(["zones": ["type": "string"]], required: ["zones"]),
+                        ]
+                    ],
                 ],
                 "defaults": object(["dns": ref("dns"), "smtp": ref("smtpSettings")]),
                 "domains": ["type": "object", "additionalProperties": ref("domain")],

@@ -3,12 +3,13 @@ import SMTPDiagDNS
 import SMTPDiagDNSWire
 import SMTPDiagReport
 import SMTPDiagSpec
+import SMTPDiagZone
 
 extension SMTPDiagSpecCommand {
-    /// One DNS question to one server, printed as dig prints it: the DNS engine on its own.
+    /// One DNS question to one server (or to zone files, answered in process), printed as dig prints it.
     struct Query: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ask one DNS server one question over UDP or TCP and print the answer.")
+            abstract: "Ask one DNS server (or zone files) one question over UDP or TCP and print the answer.")
 
         @Argument(help: "The name to ask about, e.g. example.test.")
         var name: String
@@ -17,7 +18,13 @@ extension SMTPDiagSpecCommand {
         var type: String = "A"
 
         @Option(name: [.customShort("s"), .long], help: "The server: ADDRESS, ADDRESS:PORT or [IPv6]:PORT.")
-        var server: String
+        var server: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Answer from master files instead of a server: a folder of *.zone files or one file.",
+                valueName: "DIR"))
+        var zones: String?
 
         @Flag(help: "Use TCP instead of UDP.")
         var tcp = false
@@ -33,7 +40,12 @@ extension SMTPDiagSpecCommand {
 
         func validate() throws {
             guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type)") }
-            do { _ = try DNSServerAddress(parsing: server) } catch { throw ValidationError("\(error)") }
+            switch (server, zones) {
+            case (let server?, nil):
+                do { _ = try DNSServerAddress(parsing: server) } catch { throw ValidationError("\(error)") }
+            case (nil, _?): break
+            default: throw ValidationError("give a server (-s) or zone files (--zones), one of them")
+            }
             do { _ = try DomainName(parsing: name) } catch { throw ValidationError("\(error)") }
             guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
                 throw ValidationError("--timeout takes seconds, more than 0 and at most 86400 (24h); got \(timeout)")
@@ -42,8 +54,9 @@ extension SMTPDiagSpecCommand {
         }
 
         func run() async throws {
+            if let zones { return try answerFromZones(zones) }
             let client = DNSClient()
-            let server = try DNSServerAddress(parsing: server)
+            let server = try DNSServerAddress(parsing: server ?? "")
             var options = DNSQueryOptions(timeout: .milliseconds(Int(timeout * 1000)), retries: retries)
             if noEdns { options.edns = nil }
             guard let type = RecordType(type) else { return }
@@ -64,7 +77,31 @@ extension SMTPDiagSpecCommand {
             }
         }
 
-        func render(_ r: DNSResponse) -> String {
+        /// The answer an authoritative server with these zone files gives, computed in process.
+        func answerFromZones(_ path: String) throws {
+            let (zones, errors) = ZoneSet.load(path)
+            guard errors.isEmpty else {
+                for e in errors { printError(terminalSafe(e.description)) }
+                printError("\(errors.count) error(s) in the zone files")
+                throw ExitCode(2)
+            }
+            guard let type = RecordType(type) else { return }
+            let name = try DomainName(parsing: name.hasSuffix(".") ? name : name + ".")
+            let query = Message.query(
+                id: UInt16.random(in: 0...UInt16.max), name: name, type: type, recursionDesired: false,
+                edns: noEdns ? nil : EDNS())
+            let answer = zones.answer(query, udp: !tcp)
+            let size = (try? answer.encode().readableBytes) ?? 0
+            let response = DNSResponse(
+                message: answer, server: DNSServerAddress(host: "zones", port: 0), transport: tcp ? .tcp : .udp,
+                roundTrip: .zero, size: size)
+            print(
+                render(response, source: path).split(separator: "\n", omittingEmptySubsequences: false).map {
+                    terminalSafe(String($0))
+                }.joined(separator: "\n"))
+        }
+
+        func render(_ r: DNSResponse, source: String? = nil) -> String {
             let m = r.message
             var lines: [String] = []
             lines.append(
@@ -89,7 +126,9 @@ extension SMTPDiagSpecCommand {
             lines.append(
                 ";; Query time: \(r.roundTrip.components.attoseconds / 1_000_000_000_000_000 + r.roundTrip.components.seconds * 1000) msec"
             )
-            lines.append(";; SERVER: \(r.server) (\(r.transport.rawValue.uppercased()))")
+            lines.append(
+                ";; SERVER: \(source.map { "zone files \($0)" } ?? "\(r.server)") (\(r.transport.rawValue.uppercased()))"
+            )
             lines.append(";; MSG SIZE  rcvd: \(r.size)")
             return lines.joined(separator: "\n")
         }

@@ -8,6 +8,7 @@ import SMTPDiagReport
 import SMTPDiagRunner
 import SMTPDiagSMTP
 import SMTPDiagSpec
+import SMTPDiagZone
 
 extension SMTPDiagSpecCommand {
     /// The main job: run the checks of the specs and report.
@@ -29,7 +30,9 @@ extension SMTPDiagSpecCommand {
             let files = try run.applyServerOverrides(loaded.files)
             let compiled = PlanCompiler(families: Families.builtin.plan).compile(files)
             try exitOnDiagnostics(compiled.diagnostics)
-            let code = await run.execute(plan: compiled.plan, selection: select.selection, files: files.map(\.path))
+            let zones = try run.zoneFiles(files)
+            let code = await run.execute(
+                plan: compiled.plan, selection: select.selection, files: files.map(\.path), zones: zones)
             finish(status: code, files, compiled)
         }
     }
@@ -46,7 +49,7 @@ func exitOnDiagnostics(_ diagnostics: [SpecDiagnostic]) throws {
 extension RunOptionsGroup {
     /// Runs the selected checks of the plan, writes every report, and returns the exit code.
     func execute(
-        plan full: CheckPlan, selection: Selection = Selection(), files: [String],
+        plan full: CheckPlan, selection: Selection = Selection(), files: [String], zones: ZoneSet? = nil,
         human: ((RunReport, Bool) -> String)? = nil
     ) async -> Int32 {
         let (plan, skipped) = selection.apply(to: full)
@@ -77,7 +80,9 @@ extension RunOptionsGroup {
         let dns = DNSClient()
         options.executors = dns.taskExecutors
         let smtp = SMTPClient(maxSessionsPerAddress: smtpPerHost)
-        let runner = Runner(dns: LiveDNSProbe(client: dns), smtp: LiveSMTPProbe(client: smtp), options: options)
+        let live = LiveDNSProbe(client: dns)
+        let probe: any DNSProbe = zones.map { ZoneFilesProbe(live: live, zones: $0) } ?? live
+        let runner = Runner(dns: probe, smtp: LiveSMTPProbe(client: smtp), options: options)
         let started = Date().timeIntervalSince1970
         let clock = ContinuousClock()
         let t0 = clock.now

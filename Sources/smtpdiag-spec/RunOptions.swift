@@ -5,6 +5,7 @@ import SMTPDiagMailAuth
 import SMTPDiagPlan
 import SMTPDiagReport
 import SMTPDiagSpec
+import SMTPDiagZone
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -22,6 +23,22 @@ struct ReportTarget: Sendable {
         }
         format = f
         path = parts[1]
+    }
+}
+
+/// `--zones NAME=DIR`: a named server replaced by zone files.
+struct ZoneOverride: Sendable {
+    var name: String
+    var path: String
+
+    init(parsing text: String) throws {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError(
+                "--zones takes NAME=DIR (a folder of *.zone files or one file); got \(terminalSafe(text))")
+        }
+        name = parts[0]
+        path = URL(fileURLWithPath: parts[1]).standardizedFileURL.path
     }
 }
 
@@ -80,6 +97,14 @@ struct RunOptionsGroup: ParsableArguments {
     var stats = false
 
     @Option(
+        name: .customLong("zones"),
+        help: ArgumentHelp(
+            "Answer a named server's questions from zone files: NAME=DIR (a folder of *.zone files or one file).",
+            valueName: "NAME=DIR"),
+        transform: ZoneOverride.init(parsing:))
+    var zones: [ZoneOverride] = []
+
+    @Option(
         help: ArgumentHelp(
             "The Public Suffix List for DMARC's organizational domains (default: Debian's publicsuffix package).",
             valueName: "FILE"))
@@ -120,6 +145,7 @@ struct RunOptionsGroup: ParsableArguments {
                 for j in files[i].servers.indices where files[i].servers[j].name == o.name {
                     files[i].servers[j].host = o.address.host
                     files[i].servers[j].port = o.address.port
+                    files[i].servers[j].zones = nil
                     found = true
                 }
             }
@@ -128,7 +154,44 @@ struct RunOptionsGroup: ParsableArguments {
                 throw ExitCode(2)
             }
         }
+        for z in zones {
+            var found = false
+            for i in files.indices {
+                for j in files[i].servers.indices where files[i].servers[j].name == z.name {
+                    files[i].servers[j].host = ServerDefinition.zoneFilesHost
+                    files[i].servers[j].port = 0
+                    files[i].servers[j].zones = z.path
+                    found = true
+                }
+            }
+            if !found {
+                printError("--zones: no spec defines a server named \(terminalSafe(z.name))")
+                throw ExitCode(2)
+            }
+        }
         return files
+    }
+
+    /// The zone files the run answers from, read once: nil when no server is zone files; exit 2 with every error
+    /// of every file when they do not load, or when two different sources are named (one a run).
+    func zoneFiles(_ files: [SpecFile]) throws -> ZoneSet? {
+        let paths = Set(files.flatMap { $0.servers.compactMap(\.zones) }).map {
+            URL(fileURLWithPath: $0).standardizedFileURL.path
+        }
+        guard let path = Set(paths).first else { return nil }
+        guard Set(paths).count == 1 else {
+            printError(
+                "smtpdiag-spec: one zone-file source a run; these are named: \(Set(paths).sorted().map(terminalSafe).joined(separator: ", "))"
+            )
+            throw ExitCode(2)
+        }
+        let (set, errors) = ZoneSet.load(path)
+        guard errors.isEmpty else {
+            for e in errors { printError(terminalSafe(e.description)) }
+            printError("\(errors.count) error(s) in the zone files; nothing was run")
+            throw ExitCode(2)
+        }
+        return set
     }
 
     var systemResolvers: [DNSServerAddress] {

@@ -40,6 +40,7 @@ struct DocsTests {
             ("## Set-up on a fresh Debian machine", "sh"), ("## Quick start", "sh"), ("## Quick start", "yaml"),
             ("### Environment variables in specs", "sh"), ("## In GitHub Actions", "yaml"),
             ("### Gating a DNS change before it is live", "yaml"), ("### Gating a DNS change before it is live", "sh"),
+            ("### Gating a DNS change before it is live", "sh"),
         ]
         let found = Self.blocks(try Self.read("README.md")).map { "\($0.heading) [\($0.language)]" }
         #expect(found == covered.map { "\($0.0) [\($0.1)]" })

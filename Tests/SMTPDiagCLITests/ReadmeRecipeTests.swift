@@ -116,15 +116,17 @@ struct ReadmeRecipeTests {
     @Test func gatingADNSChangeBeforeItIsLive() throws {
         let blocks = Readme.blocks(after: "### Gating a DNS change before it is live")
         let spec = try #require(blocks.first { $0.0 == "yaml" }?.1)
-        let job = try #require(blocks.first { $0.0 == "sh" }?.1)
+        let jobs = blocks.filter { $0.0 == "sh" }.map(\.1)
+        try #require(jobs.count == 2)
+        let (pullRequest, postDeploy) = (jobs[0], jobs[1])
         let dir = URL(fileURLWithPath: E2E.temp("gating"))
         try? FileManager.default.removeItem(at: dir)
-        for sub in ["specs", "zones"] {
+        for sub in ["specs", "zones", "nsd-run"] {
             try FileManager.default.createDirectory(
                 at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         defer { try? FileManager.default.removeItem(at: dir) }
-        try spec.write(to: dir.appendingPathComponent("specs/staging.yaml"), atomically: true, encoding: .utf8)
+        try spec.write(to: dir.appendingPathComponent("specs/prod.yaml"), atomically: true, encoding: .utf8)
         func zone(_ mx: String) throws {
             try """
             $ORIGIN example.com.
@@ -138,23 +140,52 @@ struct ReadmeRecipeTests {
 
             """.write(to: dir.appendingPathComponent("zones/example.com.zone"), atomically: true, encoding: .utf8)
         }
-        func runJob() throws -> (Int32, String) { try Self.sh(job, in: dir) }
-        // The zone as the spec expects it: the job passes, and NSD is gone after it.
+        // The pull request's job: no server anywhere, the zone files answer.
         try zone("@    MX   10 mx1\n@    MX   20 mx2")
-        let (good, goodOutput) = try runJob()
+        let (good, goodOutput) = try Self.sh(pullRequest, in: dir)
         #expect(good == 0, "\(goodOutput)")
-        #expect(goodOutput.contains("0 fail, 0 error"), "\(goodOutput)")
-        // NSD removes its pid file when it stops: the job left nothing running.
-        var stopped = false
-        for _ in 0..<50 where !stopped {
-            stopped = !FileManager.default.fileExists(atPath: dir.appendingPathComponent("nsd-run/nsd.pid").path)
-            if !stopped { usleep(100_000) }
-        }
-        #expect(stopped, "NSD still runs after the job")
-        // A change that drops an MX: the job fails.
+        #expect(goodOutput.contains("PASS  example.com/mx@prod[zones]/udp"), "\(goodOutput)")
+        // A change that drops an MX fails the job; a broken zone file is an error with its place.
         try zone("@    MX   10 mx1")
-        let (bad, badOutput) = try runJob()
+        let (bad, badOutput) = try Self.sh(pullRequest, in: dir)
         #expect(bad == 1, "\(badOutput)")
-        #expect(badOutput.contains("FAIL  example.com/mx@staging"), "\(badOutput)")
+        #expect(badOutput.contains("FAIL  example.com/mx@prod[zones]/udp"), "\(badOutput)")
+        try zone("@    MX   10 mx1\n@    MX   twenty mx2")
+        let (broken, brokenOutput) = try Self.sh(pullRequest, in: dir)
+        #expect(broken == 2, "\(brokenOutput)")
+        #expect(brokenOutput.contains("zones/example.com.zone:7:11: error: MX data:"), "\(brokenOutput)")
+        // After the deploy: the same spec against a real server (NSD, serving the deployed zone).
+        try zone("@    MX   10 mx1\n@    MX   20 mx2")
+        let conf = """
+            server:
+                ip-address: 127.0.0.53@5300
+                zonesdir: "\(dir.path)/zones"
+                username: ""
+                chroot: ""
+                database: ""
+                pidfile: "\(dir.path)/nsd-run/nsd.pid"
+                xfrdfile: "\(dir.path)/nsd-run/xfrd.state"
+                zonelistfile: "\(dir.path)/nsd-run/zone.list"
+                rrl-ratelimit: 0
+            remote-control:
+                control-enable: no
+            zone:
+                name: example.com
+                zonefile: example.com.zone
+
+            """
+        try conf.write(to: dir.appendingPathComponent("nsd-run/nsd.conf"), atomically: true, encoding: .utf8)
+        // NSD started with no descriptor of ours but standard ones: Foundation knows the shell ended only when
+        // every holder of its end of a socket pair has gone, and a daemon that kept it would hold the test.
+        let (started, startOutput) = try Self.sh(
+            "python3 -c 'import subprocess; subprocess.run([\"nsd\", \"-c\", \"nsd-run/nsd.conf\"], close_fds=True, "
+                + "check=True)' && for _ in $(seq 50); do dig +short @127.0.0.53 -p 5300 example.com SOA | "
+                + "grep -q . && exit 0; sleep 0.1; done; exit 1", in: dir)
+        defer { _ = try? Self.sh("kill \"$(cat nsd-run/nsd.pid)\"", in: dir) }
+        try #require(started == 0, "NSD did not start: \(startOutput)")
+        let (deployed, deployedOutput) = try Self.sh(
+            postDeploy, in: dir, environment: ["SMTPDIAG_PROD_DNS": "127.0.0.53:5300"])
+        #expect(deployed == 0, "\(deployedOutput)")
+        #expect(deployedOutput.contains("PASS  example.com/mx@prod[127.0.0.53]:5300/udp"), "\(deployedOutput)")
     }
 }
