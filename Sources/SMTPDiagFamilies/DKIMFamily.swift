@@ -138,29 +138,20 @@ public enum DKIMFamily: CheckFamily {
     }
 
     static func judge(_ records: [ResourceRecord], _ e: Selector) -> Matchers.Verdict {
-        let texts = records.compactMap { r -> String? in
-            if case .txt(let t) = r.rdata { return t.joined }
-            return nil
-        }
-        func failed(_ message: String, actual: String) -> Matchers.Verdict {
-            Matchers.Verdict(pass: false, message: message, expected: e.description, actual: actual)
-        }
-        let keys = texts.filter(DKIMKeyRecord.isKeyRecord)
-        guard !keys.isEmpty else {
-            return failed(
-                texts.isEmpty ? "no DKIM key record at \(e.owner)" : "no DKIM key record among \(texts.count) TXT",
-                actual: texts.isEmpty ? "none" : texts.joined(separator: " | "))
-        }
-        guard keys.count == 1 else {
-            return failed(
-                "\(keys.count) DKIM key records at \(e.owner): which one a verifier uses is undefined (RFC 6376 "
-                    + "3.6.2.2)", actual: keys.joined(separator: " | "))
+        let text: String
+        switch TXTRecord.single(
+            TXTRecord.texts(records), where: DKIMKeyRecord.isKeyRecord, kind: "DKIM key record", at: e.owner,
+            several: "which one a verifier uses is undefined (RFC 6376 3.6.2.2)", expected: e.description)
+        {
+        case .problem(let verdict): return verdict
+        case .record(let t): text = t
         }
         let record: DKIMKeyRecord
         do {
-            record = try DKIMKeyRecord(parsing: keys[0])
+            record = try DKIMKeyRecord(parsing: text)
         } catch {
-            return failed("invalid DKIM key record: \(error)", actual: keys[0])
+            return Matchers.Verdict(
+                pass: false, message: "invalid DKIM key record: \(error)", expected: e.description, actual: text)
         }
         var wrong: [String] = []
         if e.valid, let why = record.unusable { wrong.append(why) }

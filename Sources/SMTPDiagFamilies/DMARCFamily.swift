@@ -157,19 +157,12 @@ public enum DMARCFamily: CheckFamily {
         // Only the record at _dmarc.DOMAIN: one question a server.
         guard e.walk != nil || e.ruaAuthorized else {
             return await context.perServer(q.target, q.transport, question: Question(name: q.name, type: .txt)) {
-                judge(texts(FamilyContext.records($0, name: q.name, type: .txt)), found: q.name, q)
+                judge(TXTRecord.texts(FamilyContext.records($0, name: q.name, type: .txt)), found: q.name, q)
             }
         }
         let psl = context.probe(PublicSuffixList.self)
         return await context.eachServer(q.target) { server, r in
             await discover(q, psl: psl, server: server, context, &r)
-        }
-    }
-
-    static func texts(_ records: [ResourceRecord]) -> [String] {
-        records.compactMap { r -> String? in
-            if case .txt(let t) = r.rdata { return t.joined }
-            return nil
         }
     }
 
@@ -188,7 +181,7 @@ public enum DMARCFamily: CheckFamily {
             return nil
         }
         guard case .success(let response) = answer else { return nil }
-        return texts(FamilyContext.records(response, name: name, type: .txt))
+        return TXTRecord.texts(FamilyContext.records(response, name: name, type: .txt))
     }
 
     /// Policy discovery (RFC 7489 6.6.3, or RFC 9989's tree walk), then the record's expectations and the
@@ -214,8 +207,7 @@ public enum DMARCFamily: CheckFamily {
             }
         }
         guard let found else {
-            set(
-                r: &r,
+            r.apply(
                 Matchers.Verdict(
                     pass: false, message: "no DMARC record at \(q.name) or above it (\(e.walk?.rawValue ?? "exact"))",
                     expected: e.description, actual: "none"))
@@ -246,7 +238,7 @@ public enum DMARCFamily: CheckFamily {
                 verdict.missing = unauthorised
             }
         }
-        set(r: &r, verdict)
+        r.apply(verdict)
     }
 
     /// The host of a `mailto:` report URI (`mailto:d@example.test!10m`), lower case; nil for other schemes.
@@ -257,35 +249,26 @@ public enum DMARCFamily: CheckFamily {
         return host.isEmpty ? nil : host.lowercased()
     }
 
-    static func set(r: inout CheckResult, _ v: Matchers.Verdict) {
-        r.status = v.pass ? .pass : .fail
-        r.message = v.message
-        r.expected = v.expected
-        r.actual = v.actual
-        r.missing = v.missing
-        r.extra = v.extra
-    }
-
     /// Judges the TXT strings found at `found` (`_dmarc.DOMAIN`, or an ancestor's when inherited).
     static func judge(_ texts: [String], found: DomainName, _ q: Query) -> Matchers.Verdict {
-        let dmarc = texts.filter(DMARCRecord.isDMARC)
         let e = q.expectation
         let inherited = found != q.name
         func failed(_ message: String, actual: String) -> Matchers.Verdict {
             Matchers.Verdict(pass: false, message: message, expected: e.description, actual: actual)
         }
-        guard !dmarc.isEmpty else { return failed("no DMARC record at \(q.name)", actual: "none") }
-        // RFC 7489 6.6.3: more than one record, and receivers apply none of them.
-        guard dmarc.count == 1 else {
-            return failed(
-                "\(dmarc.count) DMARC records at \(found): receivers apply none",
-                actual: dmarc.joined(separator: " | "))
+        let text: String
+        switch TXTRecord.single(
+            texts, where: DMARCRecord.isDMARC, kind: "DMARC record", at: inherited ? found : q.name,
+            several: "receivers apply none", expected: e.description)
+        {
+        case .problem(let verdict): return verdict
+        case .record(let t): text = t
         }
         let record: DMARCRecord
         do {
-            record = try DMARCRecord(parsing: dmarc[0])
+            record = try DMARCRecord(parsing: text)
         } catch {
-            return failed("invalid DMARC record\(inherited ? " at \(found)" : ""): \(error)", actual: dmarc[0])
+            return failed("invalid DMARC record\(inherited ? " at \(found)" : ""): \(error)", actual: text)
         }
         var wrong: [String] = []
         if e.location == .exact && inherited {

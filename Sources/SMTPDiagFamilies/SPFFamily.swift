@@ -285,6 +285,15 @@ public enum SPFFamily: CheckFamily {
             r.expected = expected
             r.actual = actual
         }
+        /// A worst-case count against its limit, with the term and path that go over it.
+        func limit(_ max: Int, _ what: String, _ count: KeyPath<SPFWalk, Int>, _ overflow: KeyPath<SPFWalk, String?>) {
+            let worst = walks.max { $0[keyPath: count] < $1[keyPath: count] } ?? walk
+            let n = worst[keyPath: count]
+            let detail = n > max ? "; " + (worst[keyPath: overflow] ?? "") : ""
+            verdict(
+                n <= max, "worst case \(n) \(what)\(byFamily(walks.map { $0[keyPath: count] })), limit \(max)\(detail)",
+                expected: "at most \(max)", actual: "\(n)")
+        }
         switch q.aspect {
         case .valid:
             let problems = Array(Set(walks.flatMap(\.problems))).sorted()
@@ -293,21 +302,9 @@ public enum SPFFamily: CheckFamily {
                 problems.isEmpty ? "valid, and every record it reaches is valid" : problems.joined(separator: "; "),
                 expected: "valid", actual: problems.isEmpty ? "valid" : "permerror")
         case .lookups(let max):
-            let worst = walks.max { $0.lookups < $1.lookups } ?? walk
-            let over = worst.lookups > max
-            let detail = over ? "; " + (worst.lookupsOverflow ?? "") : ""
-            verdict(
-                !over,
-                "worst case \(worst.lookups) DNS-querying terms\(byFamily(walks.map(\.lookups))), limit \(max)\(detail)",
-                expected: "at most \(max)", actual: "\(worst.lookups)")
+            limit(max, "DNS-querying terms", \.lookups, \.lookupsOverflow)
         case .voids(let max):
-            let worst = walks.max { $0.voidLookups < $1.voidLookups } ?? walk
-            let over = worst.voidLookups > max
-            let detail = over ? "; " + (worst.voidsOverflow ?? "") : ""
-            verdict(
-                !over,
-                "worst case \(worst.voidLookups) void lookups\(byFamily(walks.map(\.voidLookups))), limit \(max)\(detail)",
-                expected: "at most \(max)", actual: "\(worst.voidLookups)")
+            limit(max, "void lookups", \.voidLookups, \.voidsOverflow)
         case .all(let want):
             let got = walk.finalAll
             let text = got.map { "\($0.qualifier?.rawValue ?? "+")all" } ?? "no all"

@@ -94,26 +94,21 @@ public enum TLSRPTFamily: CheckFamily {
     }
 
     static func judge(_ records: [ResourceRecord], _ e: Expectation) -> Matchers.Verdict {
-        let texts = records.compactMap { r -> String? in
-            if case .txt(let t) = r.rdata { return t.joined }
-            return nil
-        }
-        let found = texts.filter(TLSRPTRecord.isTLSRPT)
-        func failed(_ message: String, actual: String) -> Matchers.Verdict {
-            Matchers.Verdict(pass: false, message: message, expected: e.description, actual: actual)
-        }
-        guard !found.isEmpty else { return failed("no TLS-RPT record at \(e.name)", actual: "none") }
         // RFC 8460 3: not exactly one record, and senders assume the domain does not implement TLS-RPT.
-        guard found.count == 1 else {
-            return failed(
-                "\(found.count) TLS-RPT records at \(e.name): senders report to none",
-                actual: found.joined(separator: " | "))
+        let text: String
+        switch TXTRecord.single(
+            TXTRecord.texts(records), where: TLSRPTRecord.isTLSRPT, kind: "TLS-RPT record", at: e.name,
+            several: "senders report to none", expected: e.description)
+        {
+        case .problem(let verdict): return verdict
+        case .record(let t): text = t
         }
         let record: TLSRPTRecord
         do {
-            record = try TLSRPTRecord(parsing: found[0])
+            record = try TLSRPTRecord(parsing: text)
         } catch {
-            return failed("invalid TLS-RPT record: \(error)", actual: found[0])
+            return Matchers.Verdict(
+                pass: false, message: "invalid TLS-RPT record: \(error)", expected: e.description, actual: text)
         }
         let lowered = Set(record.rua.map { $0.lowercased() })
         let missing = e.ruaContains.filter { !lowered.contains($0.lowercased()) }

@@ -94,6 +94,16 @@ public struct Evidence: Sendable, Hashable {
 /// The outcome of one check (one plan check, or one run-time expansion of it: one NS address, one
 /// MX address).
 public struct CheckResult: Sendable, Hashable {
+    /// Takes a matcher's verdict: pass or fail, with its message, expected, actual, missing and extra.
+    public mutating func apply(_ v: Matchers.Verdict) {
+        status = v.pass ? .pass : .fail
+        message = v.message
+        expected = v.expected
+        actual = v.actual
+        missing = v.missing
+        extra = v.extra
+    }
+
     /// The result's id: the plan id with run-time expansions filled in.
     public var id: CheckID
     /// The plan check it came from.

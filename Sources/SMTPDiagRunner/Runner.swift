@@ -315,13 +315,7 @@ public final class Runner: Sendable {
         case .unusable(let why):
             r.message = why
         case .ok(let response):
-            let v = judge(response)
-            r.status = v.pass ? .pass : .fail
-            r.message = v.message
-            r.expected = v.expected
-            r.actual = v.actual
-            r.missing = v.missing
-            r.extra = v.extra
+            r.apply(judge(response))
         }
         return r
     }

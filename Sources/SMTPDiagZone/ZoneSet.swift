@@ -103,17 +103,24 @@ public struct ZoneSet: Sendable {
         resolve(q, in: zone, into: &response)
         if udp {
             // The asker's EDNS size (at least 512), at most the 1232 octets the lab's servers allow. As NSD does:
-            // the additional section goes first, then the authority section, and only an answer section that still
-            // does not fit sets TC (with nothing in any section).
+            // additional records are kept while they fit, one by one in order (the A records come first); then
+            // the authority section goes whole; only an answer section that still does not fit sets TC, with
+            // nothing in any section.
             let limit = query.edns.map { max(512, min(Int($0.udpPayloadSize), 1232)) } ?? 512
             func fits() -> Bool { ((try? response.encode().readableBytes) ?? Int.max) <= limit }
             if !fits() {
+                let additional = response.additionals
                 response.additionals = []
                 if !fits() && !response.answers.isEmpty { response.authorities = [] }
                 if !fits() {
                     response.answers = []
                     response.authorities = []
                     response.header.truncated = true
+                } else {
+                    for r in additional {
+                        response.additionals.append(r)
+                        if !fits() { response.additionals.removeLast() }
+                    }
                 }
             }
         }
@@ -121,6 +128,12 @@ public struct ZoneSet: Sendable {
     }
 
     func resolve(_ q: Question, in first: Zone, into m: inout Message) {
+        // A DS at a zone's apex is the parent's to answer, when the parent zone is served here too (RFC 4035 3.1.4.1).
+        if q.type == .ds, q.name == first.origin, !q.name.isRoot, let parent = zone(for: q.name.parent) {
+            m.header.authoritative = true
+            if let ds = parent.nodes[q.name]?[.ds] { m.answers = ds } else { m.authorities = negativeSOA(parent) }
+            return
+        }
         if let referral = referral(q, in: first) {
             m.authorities = referral
             m.additionals = glue(

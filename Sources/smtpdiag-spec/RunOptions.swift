@@ -26,6 +26,27 @@ struct ReportTarget: Sendable {
     }
 }
 
+/// The zone files the specs name, read: nil when no server is zone files; exit 2 with every error of every file
+/// when they do not load, or when two different sources are named (one a run).
+func loadZoneFiles(_ files: [SpecFile]) throws -> ZoneSet? {
+    let paths = Set(
+        files.flatMap { $0.servers.compactMap(\.zones) }.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+    guard let path = paths.first else { return nil }
+    guard paths.count == 1 else {
+        printError(
+            "smtpdiag-spec: one zone-file source a run; these are named: "
+                + paths.sorted().map(terminalSafe).joined(separator: ", "))
+        throw ExitCode(2)
+    }
+    let (set, errors) = ZoneSet.load(path)
+    guard errors.isEmpty else {
+        for e in errors { printError(terminalSafe(e.description)) }
+        printError("\(errors.count) error(s) in the zone files; nothing was run")
+        throw ExitCode(2)
+    }
+    return set
+}
+
 /// `--zones NAME=DIR`: a named server replaced by zone files.
 struct ZoneOverride: Sendable {
     var name: String
@@ -172,27 +193,8 @@ struct RunOptionsGroup: ParsableArguments {
         return files
     }
 
-    /// The zone files the run answers from, read once: nil when no server is zone files; exit 2 with every error
-    /// of every file when they do not load, or when two different sources are named (one a run).
-    func zoneFiles(_ files: [SpecFile]) throws -> ZoneSet? {
-        let paths = Set(files.flatMap { $0.servers.compactMap(\.zones) }).map {
-            URL(fileURLWithPath: $0).standardizedFileURL.path
-        }
-        guard let path = Set(paths).first else { return nil }
-        guard Set(paths).count == 1 else {
-            printError(
-                "smtpdiag-spec: one zone-file source a run; these are named: \(Set(paths).sorted().map(terminalSafe).joined(separator: ", "))"
-            )
-            throw ExitCode(2)
-        }
-        let (set, errors) = ZoneSet.load(path)
-        guard errors.isEmpty else {
-            for e in errors { printError(terminalSafe(e.description)) }
-            printError("\(errors.count) error(s) in the zone files; nothing was run")
-            throw ExitCode(2)
-        }
-        return set
-    }
+    /// The zone files the run answers from, read once (`loadZoneFiles`).
+    func zoneFiles(_ files: [SpecFile]) throws -> ZoneSet? { try loadZoneFiles(files) }
 
     var systemResolvers: [DNSServerAddress] {
         let overrides = dnsServers.filter { $0.name == "system" }.map(\.address)

@@ -45,6 +45,8 @@ struct ZoneFilesCLITests {
               - { name: host.sub, type: A, absent: true }
               - { name: many, type: A, count: 40 }
         """.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        let lint = try E2E.run(["lint", dir.appendingPathComponent("spec.yaml").path])
+        #expect(lint.code == 0 && lint.stdout.contains("zone(s) from zone files"), "\(lint.stdout)\(lint.stderr)")
         let json = E2E.temp("zonefiles.json")
         let r = try E2E.run(["run", dir.appendingPathComponent("spec.yaml").path, "--report", "json=\(json)"])
         #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
@@ -62,5 +64,13 @@ struct ZoneFilesCLITests {
         #expect(broken.code == 2)
         #expect(broken.stderr.contains("example.test.zone:4:7: error: A data:"), "\(broken.stderr)")
         #expect(try E2E.run(["run", "specs/example.yaml", "--zones", "nosuch=\(zones)"]).code == 2)
+        // lint reads the zone files a spec names: the same located error.
+        try
+            "version: 1\ndns_servers: { pr: { zones: . } }\ndomains: { x.test: { dns: { servers: [pr] }, ns: [ns1] } }\n"
+            .write(
+                to: dir.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+        let lintBroken = try E2E.run(["lint", dir.appendingPathComponent("broken.yaml").path])
+        #expect(
+            lintBroken.code == 2 && lintBroken.stderr.contains("example.test.zone:4:7: error:"), "\(lintBroken.stderr)")
     }
 }
