@@ -58,6 +58,8 @@ public struct JSONReporter: Reporter {
             o.raw(r.status.rawValue)
             o.raw("\",")
             if r.advisory { o.raw("\n      \"advisory\": true,") }
+            // Left out of this run (`--shard`, `--tag`, `--only`, `--skip`): another shard's report has it.
+            if r.unselected { o.raw("\n      \"unselected\": true,") }
             o.raw("\n      \"message\": ")
             o.string(r.message)
             o.raw(",")

@@ -106,6 +106,15 @@ extension RunOptionsGroup {
             results: results, started: started, duration: t0.duration(to: clock.now), interrupted: interrupted != nil,
             interruptReason: interrupted, files: files)
         report.planned = plan.checks.count
+        return Self.deliver(report, format: format, reports: reports, verbose: verbose, human: human)
+    }
+
+    /// Writes every report asked for (the files first, then standard output) and returns the exit code: the
+    /// report's, or 3 when a report could not be written.
+    static func deliver(
+        _ report: RunReport, format: OutputFormat, reports: [ReportTarget], verbose: Bool,
+        human: ((RunReport, Bool) -> String)? = nil
+    ) -> Int32 {
         let cwd = FileManager.default.currentDirectoryPath
         var problems: [String] = []
         // Report files first: whatever happens to standard output (a closed pipe, a full disk), they are written.

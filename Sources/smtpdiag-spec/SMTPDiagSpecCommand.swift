@@ -7,7 +7,9 @@ struct SMTPDiagSpecCommand: AsyncParsableCommand {
         commandName: "smtpdiag-spec",
         abstract: "Check that mail to your domains still routes: DNS and SMTP expectations as code.",
         version: "smtpdiag-spec \(toolVersion) (spec format version 1)",
-        subcommands: [Run.self, Diag.self, Init.self, Lint.self, Plan.self, Schema.self, Query.self, SPF.self]
+        subcommands: [
+            Run.self, Diag.self, Init.self, Lint.self, Plan.self, Schema.self, Query.self, SPF.self, Report.self,
+        ]
     )
 
     /// As ArgumentParser's, but usage errors exit 2 (the contract's "invalid spec or usage"), not 64.

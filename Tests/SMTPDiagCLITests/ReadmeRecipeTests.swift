@@ -111,6 +111,52 @@ struct ReadmeRecipeTests {
             "smtpdiag-spec run specs/ --skip smtp --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"summary\"][\"total\"])'"
         )
         #expect(total == Int(plan.trimmingCharacters(in: .whitespacesAndNewlines)), "\(total) vs \(plan)")
+        // The summary job: the shards' JSON reports merged into one report of the whole plan, as the unsharded
+        // run reports it (every id, every status), with its exit code.
+        let (_, summarySteps) = try Self.sh(
+            "python3 -c 'import yaml, sys; d = yaml.safe_load(open(sys.argv[1])); "
+                + "[print(s[\"run\"].replace(chr(10), \" \")) for s in d[\"jobs\"][\"summary\"][\"steps\"] if \"run\" in s]' "
+                + folder.appendingPathComponent("workflow.yaml").path)
+        for step in summarySteps.split(separator: "\n") where !step.hasPrefix("swift build") {
+            let command = step.replacingOccurrences(of: "report-", with: "\(folder.path)/report-")
+            let (code, output) = try Self.sh(command)
+            #expect(code == 0, "\(command): \(output)")
+            #expect(!output.contains("::error"), "\(output.suffix(500))")
+        }
+        let merged = try String(contentsOfFile: folder.appendingPathComponent("report-all.xml").path, encoding: .utf8)
+        #expect(merged.components(separatedBy: "<testcase ").count - 1 == total)
+        let whole = E2E.temp("whole.json")
+        let mergedJSON = E2E.temp("merged.json")
+        _ = try Self.sh("smtpdiag-spec run specs/ --skip smtp --report json=\(whole) > /dev/null")
+        let (mergeCode, mergeOutput) = try Self.sh(
+            "smtpdiag-spec report merge \(folder.path)/report-*.json --format tap --report json=\(mergedJSON)")
+        #expect(mergeCode == 0, "\(mergeOutput)")
+        func statuses(_ path: String) throws -> [String: String] {
+            Dictionary(
+                uniqueKeysWithValues: E2E.checks(try E2E.json(path)).compactMap { c -> (String, String)? in
+                    guard let id = c["id"] as? String, let s = c["status"] as? String else { return nil }
+                    return (id, s)
+                })
+        }
+        #expect(try statuses(mergedJSON) == (try statuses(whole)))
+        #expect(
+            try E2E.json(mergedJSON)["summary"] as? NSDictionary == (try E2E.json(whole)["summary"] as? NSDictionary))
+    }
+
+    /// `report merge` gives the exit code of the whole: a failing shard fails the merge; a file that is not a
+    /// JSON report is a usage error.
+    @Test func mergedReportsKeepTheExitCode() throws {
+        let (ok, failing) = (E2E.temp("merge-ok.json"), E2E.temp("merge-fail.json"))
+        _ = try E2E.run(["run", "specs/example.yaml", "--skip", "smtp", "--report", "json=\(ok)"])
+        _ = try E2E.run(["run", "specs/failing/wrong-mx.yaml", "--report", "json=\(failing)"])
+        #expect(try E2E.run(["report", "merge", ok]).code == 0)
+        let both = try E2E.run(["report", "merge", ok, failing])
+        #expect(both.code == 1, "\(both.stdout)")
+        #expect(both.stdout.contains("FAIL  example.test/mx@internal[127.0.0.10]/udp"))
+        let notJSON = E2E.temp("not-a-report.json")
+        try "{\"format\": \"something else\"}".write(toFile: notJSON, atomically: true, encoding: .utf8)
+        #expect(try E2E.run(["report", "merge", notJSON]).code == 2)
+        #expect(try E2E.run(["report", "merge"]).code == 2)
     }
 
     @Test func gatingADNSChangeBeforeItIsLive() throws {
