@@ -103,7 +103,7 @@ public struct ZoneSet: Sendable {
         resolve(q, in: zone, into: &response)
         if udp {
             // The asker's EDNS size (at least 512), at most the 1232 octets the lab's servers allow. As NSD does:
-            // additional records are kept while they fit, one by one in order (the A records come first); then
+            // additional RRsets are kept while they fit, one by one in order (the A records come first); then
             // the authority section goes whole; only an answer section that still does not fit sets TC, with
             // nothing in any section.
             let limit = query.edns.map { max(512, min(Int($0.udpPayloadSize), 1232)) } ?? 512
@@ -111,15 +111,30 @@ public struct ZoneSet: Sendable {
             if !fits() {
                 let additional = response.additionals
                 response.additionals = []
-                if !fits() && !response.answers.isEmpty { response.authorities = [] }
-                if !fits() {
+                var authorityDropped = false
+                if !fits() && !response.answers.isEmpty {
+                    response.authorities = []
+                    authorityDropped = true
+                }
+                if authorityDropped && fits() {
+                    // Without its NS set, none of the additional data goes either (NSD adds it with the set).
+                } else if !fits() {
                     response.answers = []
                     response.authorities = []
                     response.header.truncated = true
                 } else {
+                    // Whole RRsets (a name and a type), as NSD adds them: a set that does not fit is left out.
+                    var sets: [[ResourceRecord]] = []
                     for r in additional {
-                        response.additionals.append(r)
-                        if !fits() { response.additionals.removeLast() }
+                        if let last = sets.last?.last, last.name == r.name, last.type == r.type {
+                            sets[sets.count - 1].append(r)
+                        } else {
+                            sets.append([r])
+                        }
+                    }
+                    for set in sets {
+                        response.additionals += set
+                        if !fits() { response.additionals.removeLast(set.count) }
                     }
                 }
             }
